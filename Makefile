@@ -1,0 +1,69 @@
+# stap, staprun and stapio, the guest runner, and their tests.
+#
+#   make            build everything (./stap works straight away)
+#   make check      install what is missing, build, run the whole testsuite
+#   make demo       install what is missing, build, run a few one-liners in a guest
+#   make install    install under $(PREFIX) (DESTDIR for packaging)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -std=gnu11 -Wall -Wextra -Werror
+DWARF_LIBS = -ldw -lelf
+PREFIX ?= /usr/local
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer
+
+TRANSLATOR_SRCS = $(sort $(wildcard translator/*.c))
+TRANSLATOR_HDRS = $(wildcard translator/*.h)
+STAPRUN_SRCS = $(sort $(wildcard staprun/*.c))
+STAPIO_SRCS = $(sort $(wildcard stapio/*.c))
+RUNTIME_HDRS = runtime/stp_msgs.h
+
+# stap sits at the top so ./stap works; the others live beside their
+# sources (staprun/ and stapio/ are directories).
+BINARIES = stap staprun/staprun stapio/stapio guest/stap-guest-agent guest/stap-qemu
+
+all: $(BINARIES)
+
+stap: $(TRANSLATOR_SRCS) $(TRANSLATOR_HDRS)
+	$(CC) $(WARNINGS) $(CFLAGS) -o $@ $(TRANSLATOR_SRCS) $(DWARF_LIBS)
+
+# The translator again, under AddressSanitizer and UBSan, for the tests.
+# (UBSan's null checks make gcc 12 see a NULL printf format on paths that
+# cannot happen, hence -Wno-format-truncation here only.)
+build/asan/stap: $(TRANSLATOR_SRCS) $(TRANSLATOR_HDRS)
+	@mkdir -p build/asan
+	$(CC) $(WARNINGS) -Wno-format-truncation -O1 -g $(SANITIZE) -o $@ $(TRANSLATOR_SRCS) $(DWARF_LIBS)
+
+staprun/staprun: $(STAPRUN_SRCS) $(wildcard staprun/*.h) $(RUNTIME_HDRS)
+	$(CC) $(WARNINGS) $(CFLAGS) -Iruntime -o $@ $(STAPRUN_SRCS)
+
+stapio/stapio: $(STAPIO_SRCS) $(wildcard stapio/*.h) $(RUNTIME_HDRS)
+	$(CC) $(WARNINGS) $(CFLAGS) -pthread -Iruntime -o $@ $(STAPIO_SRCS)
+
+guest/stap-guest-agent: guest/agent.c
+	$(CC) $(WARNINGS) $(CFLAGS) -o $@ guest/agent.c
+
+guest/stap-qemu: guest/stap-qemu.c translator/remote_qemu.c translator/remote_qemu_initrd.c translator/remote_qemu.h
+	$(CC) $(WARNINGS) $(CFLAGS) -Itranslator -o $@ guest/stap-qemu.c translator/remote_qemu.c translator/remote_qemu_initrd.c
+
+deps:
+	./scripts/install-deps
+
+check: deps
+	$(MAKE) all build/asan/stap
+	./testsuite/run
+
+demo: deps
+	$(MAKE) all
+	./scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/systemtap
+	install -m 755 stap stapio/stapio guest/stap-guest-agent guest/stap-qemu $(DESTDIR)$(PREFIX)/bin
+	install -m 4755 staprun/staprun $(DESTDIR)$(PREFIX)/bin
+	cp -r runtime tapset $(DESTDIR)$(PREFIX)/share/systemtap/
+
+clean:
+	rm -rf build $(BINARIES) *.ko
+
+.PHONY: all deps check demo install clean

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Module init and exit, and the start and stop of the script.  Included
+ * at the end of the generated file, after its probe table:
+ *
+ *	static struct stp_probe stp_probes[];	(the script's probes)
+ *	#define STP_FRAME_SIZE ...		(bytes of locals one CPU needs)
+ */
+
+static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stp_probes); i++)
+		if (stp_probes[i].kind == kind)
+			fn(&stp_probes[i]);
+}
+
+/* Runs the begin or end probes in order of priority, then of position. */
+static void stp_run_in_order(enum stp_probe_kind kind, int state)
+{
+	bool done[ARRAY_SIZE(stp_probes)] = { false };
+	size_t i, n;
+
+	for (n = 0; n < ARRAY_SIZE(stp_probes); n++) {
+		const struct stp_probe *next = NULL;
+		size_t next_i = 0;
+
+		for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
+			const struct stp_probe *p = &stp_probes[i];
+
+			if (p->kind != kind || done[i])
+				continue;
+			if (!next || p->priority < next->priority) {
+				next = p;
+				next_i = i;
+			}
+		}
+		if (!next)
+			return;
+		done[next_i] = true;
+		stp_probe_run(next, state);
+	}
+}
+
+static atomic_t stp_started = ATOMIC_INIT(0);
+
+/* START from stapio (process context). */
+static void stp_session_start(s32 target)
+{
+	if (atomic_cmpxchg(&stp_started, 0, 1) != 0)
+		return;
+	stp_target = target;
+	stp_run_in_order(STP_PROBE_BEGIN, STP_SCRIPT_STARTING);
+	if (atomic_cmpxchg(&stp_script_state, STP_SCRIPT_STARTING, STP_SCRIPT_RUNNING) !=
+	    STP_SCRIPT_STARTING)
+		return;	/* exit() or an error in a begin probe */
+	stp_for_each_probe(stp_timer_arm, STP_PROBE_TIMER);
+}
+
+static void stp_disarm_all(void)
+{
+	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
+}
+
+/* STOP from stapio (process context): end the script, then say DONE. */
+static void stp_session_stop(void)
+{
+	struct stp_done done = { 0 };
+	int prev;
+
+	do {
+		prev = stp_script();
+		if (prev == STP_SCRIPT_STOPPING || prev == STP_SCRIPT_STOPPED)
+			return;
+	} while (atomic_cmpxchg(&stp_script_state, prev, STP_SCRIPT_STOPPING) != prev);
+
+	stp_disarm_all();
+	if (prev != STP_SCRIPT_ERROR)
+		stp_run_in_order(STP_PROBE_END, STP_SCRIPT_STOPPING);
+	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
+
+	done.errors = atomic_read(&stp_error_count);
+	done.skipped = atomic_read(&stp_skipped_count);
+	done.dropped = stp_transport_dropped();
+	stp_ctl_send(STP_MSG_DONE, &done, sizeof(done));
+}
+
+static int __init stp_module_init(void)
+{
+	int rc;
+
+	rc = stp_contexts_alloc(STP_FRAME_SIZE);
+	if (rc)
+		goto fail;
+	stp_for_each_probe(stp_timer_init, STP_PROBE_TIMER);
+	rc = stp_transport_init();
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	stp_contexts_free();
+	return rc;
+}
+
+/* Also reached when stapio died without STOP: disarm, run nothing more. */
+static void __exit stp_module_exit(void)
+{
+	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
+	stp_disarm_all();
+	stp_transport_exit();
+	stp_contexts_free();
+}
+
+module_init(stp_module_init);
+module_exit(stp_module_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("SystemTap script: " STP_SCRIPT_NAME);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The runtime of a stap-generated module.  The generated C file includes
+ * this header first, then defines its globals, functions, probe handlers
+ * and probe table, and finally includes module.c, which registers them.
+ *
+ * Everything is static and lives in the one translation unit kbuild
+ * compiles, so the compiler drops what a script does not use.
+ */
+#ifndef STP_RUNTIME_H
+#define STP_RUNTIME_H
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/percpu.h>
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/sort.h>
+#include <linux/version.h>
+
+#include "stp_limits.h"
+#include "stp_msgs.h"
+
+#define STP_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+struct stp_context;
+static void stp_session_start(s32 target);
+static void stp_session_stop(void);
+
+#include "transport.c"
+#include "context.c"
+#include "strings.c"
+#include "print.c"
+#include "session.c"
+#include "timer.c"
+
+#endif /* STP_RUNTIME_H */

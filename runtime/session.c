@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The life of a script: its probes, the locks on its globals, running a
+ * probe hit, errors, exit(), and the start and stop requests from stapio.
+ */
+
+enum stp_probe_kind {
+	STP_PROBE_BEGIN,
+	STP_PROBE_END,
+	STP_PROBE_TIMER,
+};
+
+/* A global's lock, and whether a probe takes it to write. */
+struct stp_lock_req {
+	rwlock_t *lock;
+	bool write;
+};
+
+struct stp_probe {
+	enum stp_probe_kind kind;
+	const char *pp;			/* probe point, as the script spelled it */
+	const char *location;		/* FILE:LINE:COL of the probe */
+	void (*handler)(struct stp_context *c);
+	const struct stp_lock_req *locks;	/* in a fixed global order */
+	int nlocks;
+	s64 priority;			/* begin/end */
+	u64 period_ns;			/* timers */
+	struct hrtimer timer;
+	bool armed;
+};
+
+enum stp_script_state {
+	STP_SCRIPT_STARTING,	/* loaded; begin probes run on START */
+	STP_SCRIPT_RUNNING,
+	STP_SCRIPT_EXITING,	/* exit() called: only end probes run now */
+	STP_SCRIPT_ERROR,	/* too many errors: nothing runs any more */
+	STP_SCRIPT_STOPPING,
+	STP_SCRIPT_STOPPED,
+};
+
+static atomic_t stp_script_state = ATOMIC_INIT(STP_SCRIPT_STARTING);
+static atomic_t stp_error_count = ATOMIC_INIT(0);
+static atomic_t stp_skipped_count = ATOMIC_INIT(0);
+static atomic_t stp_exit_requested = ATOMIC_INIT(0);
+static s32 stp_target;
+
+static int stp_script(void)
+{
+	return atomic_read(&stp_script_state);
+}
+
+/* Asks stapio (once) to stop the script: it answers with STOP. */
+static void stp_request_exit(void)
+{
+	if (atomic_cmpxchg(&stp_exit_requested, 0, 1) == 0)
+		stp_ctl_send(STP_MSG_EXIT_REQUEST, NULL, 0);
+}
+
+/* exit() from a script. */
+static __maybe_unused void stp_exit(void)
+{
+	atomic_cmpxchg(&stp_script_state, STP_SCRIPT_STARTING, STP_SCRIPT_EXITING);
+	atomic_cmpxchg(&stp_script_state, STP_SCRIPT_RUNNING, STP_SCRIPT_EXITING);
+	stp_request_exit();
+}
+
+static __maybe_unused void stp_warn(const char *msg)
+{
+	stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
+}
+
+/*
+ * A runtime error in a probe: the hit stops (generated code checks
+ * c->error), the error is reported, and past MAXERRORS the script ends
+ * without running its end probes.
+ */
+static void stp_error(struct stp_context *c, const char *msg, const char *near)
+{
+	int n;
+
+	if (c->error)
+		return;
+	if (near)
+		n = scnprintf(c->error_buf, sizeof(c->error_buf), "%s near %s", msg, near);
+	else
+		n = scnprintf(c->error_buf, sizeof(c->error_buf), "%s", msg);
+	c->error = c->error_buf;
+	stp_ctl_send(STP_MSG_ERROR, c->error_buf, n);
+	if (atomic_inc_return(&stp_error_count) > MAXERRORS) {
+		int s = stp_script();
+
+		if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
+			atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
+		stp_request_exit();
+	}
+}
+
+static bool stp_lock_one(const struct stp_lock_req *req)
+{
+	int tries;
+
+	for (tries = 0; tries < MAXTRYLOCK; tries++) {
+		if (req->write ? write_trylock(req->lock) : read_trylock(req->lock))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+static void stp_unlock_one(const struct stp_lock_req *req)
+{
+	if (req->write)
+		write_unlock(req->lock);
+	else
+		read_unlock(req->lock);
+}
+
+/* Takes all of a probe's locks, or none (the hit is then skipped). */
+static bool stp_lock_globals(const struct stp_probe *p)
+{
+	int i;
+
+	for (i = 0; i < p->nlocks; i++) {
+		if (!stp_lock_one(&p->locks[i])) {
+			while (--i >= 0)
+				stp_unlock_one(&p->locks[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void stp_unlock_globals(const struct stp_probe *p)
+{
+	int i;
+
+	for (i = p->nlocks - 1; i >= 0; i--)
+		stp_unlock_one(&p->locks[i]);
+}
+
+/*
+ * One probe hit, from any context.  The hit runs only while the session
+ * is in `state`, and never nests inside another hit on the same CPU.
+ */
+static void stp_probe_run(const struct stp_probe *p, int state)
+{
+	struct stp_context *c;
+
+	preempt_disable();
+	if (stp_script() != state)
+		goto out;
+	c = stp_contexts[smp_processor_id()];
+	if (atomic_inc_return(&c->busy) != 1) {
+		atomic_inc(&stp_skipped_count);
+		goto busy;
+	}
+	if (!stp_lock_globals(p)) {
+		atomic_inc(&stp_skipped_count);
+		goto busy;
+	}
+	c->probe = p;
+	c->actions = 0;
+	c->error = NULL;
+	c->nesting = 0;
+	c->frame_used = 0;
+	c->print_len = 0;
+	p->handler(c);
+	stp_unlock_globals(p);
+	stp_print_flush(c);
+	c->probe = NULL;
+busy:
+	atomic_dec(&c->busy);
+out:
+	preempt_enable();
+}

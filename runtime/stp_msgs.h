@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The control-channel protocol between a stap module and stapio.
+ *
+ * Shared by the kernel runtime and by stapio, so it uses only fixed-width
+ * types.  Every message on the control file (debugfs
+ * /sys/kernel/debug/systemtap/<MODULE>/ctl) is a struct stp_msg_hdr
+ * followed by `len` bytes of payload.  A read() returns whole messages
+ * only; a write() carries exactly one message.
+ *
+ * Output travels separately, on the relay files trace0..traceN in the same
+ * directory (one per online CPU).  Each relay record is a struct
+ * stp_rec_hdr followed by `len` bytes of text; `seq` is global across CPUs,
+ * so stapio restores the order in which probes produced their output by
+ * merging the per-CPU streams by sequence number.
+ */
+#ifndef STP_MSGS_H
+#define STP_MSGS_H
+
+/* The uapi header gives user space the same __u32/__u64 as the kernel. */
+#include <linux/types.h>
+
+enum stp_msg_type {
+	/* stapio -> module */
+	STP_MSG_START = 1,	/* payload: struct stp_start; run begin probes,
+				 * then arm the others */
+	STP_MSG_STOP = 2,	/* disarm probes, run end probes, then DONE */
+
+	/* module -> stapio */
+	STP_MSG_EXIT_REQUEST = 16,	/* exit() or an error: please send STOP */
+	STP_MSG_ERROR = 17,		/* payload: text, printed as "ERROR: text" */
+	STP_MSG_WARNING = 18,		/* payload: text, printed as "WARNING: text" */
+	STP_MSG_DONE = 19,		/* payload: struct stp_done; the module is idle */
+};
+
+struct stp_msg_hdr {
+	__u32 type;
+	__u32 len;
+};
+
+struct stp_start {
+	__s32 target;		/* target() of the script: -x PID or -c's pid, else 0 */
+};
+
+struct stp_done {
+	__u32 errors;		/* number of script errors reported */
+	__u32 skipped;		/* probe hits skipped (reentrancy, lock contention) */
+	__u64 dropped;		/* output records lost to full relay buffers */
+};
+
+struct stp_rec_hdr {
+	__u64 seq;
+	__u32 len;
+	__u32 cpu;
+};
+
+#define STP_MSG_MAX_PAYLOAD 2048
+
+#endif /* STP_MSGS_H */

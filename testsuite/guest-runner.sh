@@ -1,0 +1,141 @@
+#!/bin/bash
+# Checks of the qemu guest runner (stap-qemu, stap-guest-agent) on a real
+# guest.  Usage: guest-runner.sh PATH/stap-qemu PATH/stap-guest-agent
+# Prints PASS:/FAIL: lines and "N passed, N failed"; exits nonzero on failure.
+
+if [ $# -ne 2 ]; then
+	echo "usage: $0 STAP-QEMU STAP-GUEST-AGENT" >&2
+	exit 2
+fi
+Q=$(realpath "$1")
+export STAP_GUEST_AGENT=$(realpath "$2")
+WORK=$(mktemp -d /tmp/guest-runner-XXXXXX)
+D=$WORK/guest
+passed=0
+failed=0
+
+pass() { echo "PASS: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1${2:+ ($2)}"; failed=$((failed + 1)); }
+check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
+now() { date +%s.%N; }
+elapsed() { echo "$(now) $1" | awk '{ printf "%.2f", $1 - $2 }'; }
+
+finish() {
+	"$Q" stop "$D" >/dev/null 2>&1
+	rm -rf "$WORK"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit $?
+}
+trap finish EXIT
+
+kernel=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V |
+	while read -r r; do [ -d "/lib/modules/$r/build" ] && echo "$r"; done | tail -1)
+if [ -z "$kernel" ]; then
+	fail "find a guest kernel" "no /boot/vmlinuz-R with /lib/modules/R/build"
+	exit 1
+fi
+
+t0=$(now)
+if "$Q" start "$D"; then
+	pass "start (boot to ready in $(elapsed "$t0") s)"
+else
+	fail "start"
+	exit 1
+fi
+
+out=$("$Q" run "$D" -- uname -r)
+check "uname -r in the guest" $? ; [ "$out" = "$kernel" ] && pass "guest runs $kernel" ||
+	fail "guest runs $kernel" "got '$out'"
+
+"$Q" run "$D" -- sh -c 'echo out; echo err >&2; exit 3' >"$WORK/o" 2>"$WORK/e"
+status=$?
+[ "$status" = 3 ] && pass "exit status 3 comes back" || fail "exit status 3 comes back" "got $status"
+[ "$(cat "$WORK/o")" = out ] && [ "$(cat "$WORK/e")" = err ] &&
+	pass "stdout and stderr kept apart" || fail "stdout and stderr kept apart"
+
+t0=$(now)
+bytes=$("$Q" run "$D" -- head -c 1048576 /dev/zero | wc -c)
+[ "$bytes" = 1048576 ] && pass "1 MB of output in $(elapsed "$t0") s" ||
+	fail "1 MB of output" "got $bytes bytes"
+
+t0=$(now)
+"$Q" run "$D" -- sleep 30 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+status=$?
+[ "$status" = 130 ] && pass "SIGINT reaches the command (in $(elapsed "$t0") s)" ||
+	fail "SIGINT reaches the command" "status $status"
+
+"$Q" run "$D" -- sh -c "echo from-guest > $WORK/x"
+[ "$(cat "$WORK/x" 2>/dev/null)" = from-guest ] && pass "guest's /tmp is the host's" ||
+	fail "guest's /tmp is the host's"
+
+"$Q" run "$D" -- cat /proc/modules >"$WORK/modules"
+check "cat /proc/modules" $?
+
+n=$("$Q" run "$D" -- ls /sys/kernel/debug | wc -l)
+[ "$n" -gt 0 ] && pass "debugfs at /sys/kernel/debug" || fail "debugfs at /sys/kernel/debug"
+
+n=$("$Q" run "$D" -- ls /sys/kernel/tracing | wc -l)
+[ "$n" -gt 0 ] && pass "tracefs at /sys/kernel/tracing" || fail "tracefs at /sys/kernel/tracing"
+
+mkdir -p "$WORK/mod"
+cat >"$WORK/mod/hello_guest.c" <<'EOF'
+#include <linux/module.h>
+#include <linux/init.h>
+static int __init hello_init(void) { pr_info("hello_guest loaded\n"); return 0; }
+static void __exit hello_exit(void) { }
+module_init(hello_init);
+module_exit(hello_exit);
+MODULE_LICENSE("GPL");
+EOF
+echo 'obj-m := hello_guest.o' >"$WORK/mod/Makefile"
+if make -s -C "/lib/modules/$kernel/build" M="$WORK/mod" modules >"$WORK/mod/log" 2>&1; then
+	(cd "$WORK/mod" && "$Q" run "$D" -- sh -c \
+		'insmod hello_guest.ko && grep -q "^hello_guest " /proc/modules && rmmod hello_guest')
+	check "insmod and rmmod of a module" $?
+else
+	fail "build a test module" "$(tail -1 "$WORK/mod/log")"
+fi
+
+# A user killed outright: its command must not run on in the guest.
+"$Q" run "$D" -- sh -c "echo \$\$ > $WORK/victim; exec sleep 60" &
+pid=$!
+sleep 1
+kill -KILL $pid
+wait $pid 2>/dev/null
+victim=$(cat "$WORK/victim" 2>/dev/null)
+"$Q" run "$D" -- test -d "/proc/$victim"
+status=$?
+[ -n "$victim" ] && [ "$status" = 1 ] && pass "a killed user's command dies" ||
+	fail "a killed user's command dies"
+
+# Two users at once take turns.
+"$Q" run "$D" -- sh -c 'echo a1; sleep 1; echo a2' >"$WORK/a" &
+"$Q" run "$D" -- sh -c 'echo b1; sleep 1; echo b2' >"$WORK/b" &
+wait
+[ "$(cat "$WORK/a" "$WORK/b" | tr '\n' ' ')" = "a1 a2 b1 b2 " ] &&
+	pass "concurrent users take turns" || fail "concurrent users take turns"
+
+t0=$(now)
+"$Q" run "$D" --timeout 2 -- sleep 30 2>"$WORK/timeout"
+status=$?
+grep -q "did not finish within 2 s" "$WORK/timeout" && [ "$status" = 255 ] &&
+	pass "timeout kills the guest ($(elapsed "$t0") s)" || fail "timeout kills the guest" "status $status"
+"$Q" run "$D" -- true 2>/dev/null
+[ $? = 255 ] && pass "no guest after the timeout" || fail "no guest after the timeout"
+
+"$Q" start "$D" && "$Q" run "$D" -- true
+check "start again" $?
+"$Q" stop "$D"
+check "stop" $?
+pgrep -f "qemu-system.*$D/" >/dev/null && fail "qemu gone after stop" || pass "qemu gone after stop"
+
+t0=$(now)
+out=$(cd "$WORK" && "$Q" once -- sh -c 'pwd; exit 5')
+status=$?
+[ "$status" = 5 ] && [ "$out" = "$WORK" ] &&
+	pass "once: throw-away guest ($(elapsed "$t0") s)" || fail "once: throw-away guest" "status $status, '$out'"

@@ -1,0 +1,102 @@
+# Tests that need more than "run a script, compare its output": Ctrl-C,
+# -o FILE, target(), and pass 5 without a guest.  Sourced by testsuite/run.
+
+# Waits up to $2 seconds for file $1 to contain $3.
+wait_for_text() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -q "$3" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# SIGINT to stap ends the script the way Ctrl-C does: end probes run, and
+# stap exits with status 0.
+test_ctrl_c() {
+	local name="guest: Ctrl-C runs the end probe" pid rc
+	selected "$name" || return
+	"$STAP" --remote=qemu -e 'probe begin { println("started") } probe end { println("end ran") }' \
+		>"$WORK/sigint.out" 2>"$WORK/sigint.err" &
+	pid=$!
+	if ! wait_for_text "$WORK/sigint.out" 120 started; then
+		kill -9 $pid
+		fail "$name" "the script never started: $(cat "$WORK/sigint.err")"
+		return
+	fi
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	printf 'started\nend ran\n' >"$WORK/sigint.want"
+	if [ $rc -ne 0 ]; then
+		fail "$name" "exit status $rc: $(cat "$WORK/sigint.err")"
+	else
+		check_same "$name" "$WORK/sigint.want" "$WORK/sigint.out"
+	fi
+}
+
+# -o FILE: the output goes to the file (on the host), not to stdout.
+test_output_file() {
+	local name="guest: -o FILE"
+	selected "$name" || return
+	rm -f "$WORK/o.txt"
+	"$STAP" --remote=qemu -o "$WORK/o.txt" -e 'probe begin { println("into the file") exit() }' \
+		>"$WORK/o.stdout" 2>"$WORK/o.err"
+	if [ $? -ne 0 ] || [ -s "$WORK/o.stdout" ]; then
+		fail "$name" "status or stdout wrong: $(cat "$WORK/o.stdout" "$WORK/o.err")"
+		return
+	fi
+	echo "into the file" >"$WORK/o.want"
+	check_same "$name" "$WORK/o.want" "$WORK/o.txt"
+}
+
+# -c CMD: target() is the command's pid, and the script ends when it does.
+test_target_cmd() {
+	local name="guest: -c CMD sets target() and ends with it" rc
+	selected "$name" || return
+	"$STAP" --remote=qemu -c 'sleep 1' -e 'probe begin { printf("target set: %d\n", target() > 1) }
+		probe end { println("ended") }' >"$WORK/c.out" 2>"$WORK/c.err"
+	rc=$?
+	printf 'target set: 1\nended\n' >"$WORK/c.want"
+	if [ $rc -ne 0 ]; then
+		fail "$name" "$(cat "$WORK/c.err")"
+	else
+		check_same "$name" "$WORK/c.want" "$WORK/c.out"
+	fi
+}
+
+# -x PID: target() is PID.
+test_target_pid() {
+	local name="guest: -x PID sets target()"
+	selected "$name" || return
+	"$STAP" --remote=qemu -x 1 -e 'probe begin { printf("target %d\n", target()) exit() }' \
+		>"$WORK/x.out" 2>"$WORK/x.err"
+	echo "target 1" >"$WORK/x.want"
+	check_same "$name" "$WORK/x.want" "$WORK/x.out"
+}
+
+special_tests() {
+	test_ctrl_c
+	test_output_file
+	test_target_cmd
+	test_target_pid
+}
+
+# Without --remote, on a kernel that cannot load modules, pass 5 stops
+# with one clear line.
+host_tests() {
+	local name="host: pass 5 without modules says why" rc
+	selected "$name" || return
+	if [ -e /proc/modules ]; then
+		skipped=$((skipped + 1))
+		echo "SKIP: $name (this kernel can load modules)"
+		return
+	fi
+	(cd "$WORK" && "$STAP" -e 'probe begin { exit() }' >/dev/null 2>"$WORK/p5.err")
+	rc=$?
+	if [ $rc -ne 1 ] || ! grep -q "^stap: pass 5 cannot run here: this kernel (.*) cannot load modules; try --remote=qemu\$" "$WORK/p5.err"; then
+		fail "$name" "status $rc: $(cat "$WORK/p5.err")"
+	else
+		pass "$name"
+	fi
+}

@@ -1,0 +1,278 @@
+#!/bin/sh
+# Runs inside the guest, as root: exercises staprun/stapio with the
+# transport_test module.  Usage: guest-checks.sh BUILD_DIR
+# Prints one PASS/FAIL line per check; exits 1 if any failed.
+
+B=${1:?usage: guest-checks.sh BUILD_DIR}
+MOD=$B/testsuite/transport/transport_test.ko
+NAME=transport_test
+T=$(mktemp -d /tmp/transport.XXXXXX)
+failures=0
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+now() { date +%s.%N; }
+
+# Output lines must be numbered 1, 2, 3... with nothing missing or extra.
+in_order() {
+	awk '$1 != NR { bad = 1; exit } END { exit bad || NR == 0 }' "$1"
+}
+
+module_gone() { [ ! -e /sys/module/$NAME ]; }
+
+pid_of() { # pid_of COMM: the first process with that name
+	for p in /proc/[0-9]*; do
+		if [ "$(cat "$p/comm" 2>/dev/null)" = "$1" ]; then
+			echo "${p#/proc/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+wait_for_pid() { # wait_for_pid COMM: up to 20 s
+	i=0
+	while [ $i -lt 200 ]; do
+		pid_of "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+lost_reported() { # the N of "WARNING: N output records lost", else 0
+	n=$(sed -n 's/^WARNING: \([0-9]*\) output records lost.*/\1/p' "$1")
+	echo "${n:-0}"
+}
+
+# 1. Records from work items, timers and hrtimers on all CPUs, merged.
+test_order() {
+	$B/staprun $MOD lines=20000 big=3000 >$T/o1 2>$T/e1
+	rc=$?
+	check "order: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "order: lines numbered 1..N in order" in_order $T/o1
+	check "order: every CPU's work lines present" \
+		[ "$(awk '$2 == "work" { print $3 }' $T/o1 | sort -u | wc -l)" \
+		  -eq "$(nproc)" ]
+	check "order: hardirq and softirq lines present" \
+		grep -q ' hrtimer ' $T/o1
+	check "order: big record intact" \
+		[ "$(sed -n 1p $T/o1 | wc -c)" -eq 3007 ]
+	check "order: warning printed once, one newline" \
+		[ "$(grep -c '^WARNING: transport test: target=0 cpus=' $T/e1)" \
+		  -eq 1 ]
+	check "order: module removed" module_gone
+	attempts=$(sed -n 's/.* end .*attempts=\([0-9]*\)$/\1/p' $T/o1)
+	lines=$(wc -l <$T/o1)
+	lost=$(lost_reported $T/e1)
+	check "order: $lines written + $lost lost = $attempts attempts" \
+		[ "$((lines + lost))" -eq "${attempts:-x}" ]
+}
+
+# 2. 100k lines at full speed, writers retrying when relay is full.
+test_throughput() {
+	start=$(now)
+	$B/staprun $MOD lines=100000 retry=1 pause_ms=0 timer_lines=0 \
+		>$T/o2 2>$T/e2
+	rc=$?
+	end=$(now)
+	lines=$(wc -l <$T/o2)
+	check "throughput: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "throughput: 100001 lines in order" \
+		sh -c "[ $lines -eq 100001 ] && awk '\$1 != NR { exit 1 }' $T/o2"
+	echo "INFO: $lines lines in $(echo "$end $start" |
+		awk '{ printf "%.2f s, %d lines/s", $1 - $2, '"$lines"' / ($1 - $2) }')"
+}
+
+# 3. 100k lines paced like a busy script: no loss expected, loss counted.
+test_paced() {
+	start=$(now)
+	$B/staprun $MOD lines=100000 burst=1000 pause_ms=20 >$T/o3 2>$T/e3
+	rc=$?
+	end=$(now)
+	lines=$(wc -l <$T/o3)
+	lost=$(lost_reported $T/e3)
+	attempts=$(sed -n 's/.* end .*attempts=\([0-9]*\)$/\1/p' $T/o3)
+	check "paced: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "paced: lines in order" in_order $T/o3
+	check "paced: $lines written + $lost lost = $attempts attempts" \
+		[ "$((lines + lost))" -eq "${attempts:-x}" ]
+	echo "INFO: paced 100k: $lines written, $lost lost, $(echo "$end $start" |
+		awk '{ printf "%.2f s", $1 - $2 }')"
+}
+
+# 4. Writers flat out without retry: relay fills, every loss is counted.
+test_loss() {
+	$B/staprun $MOD lines=100000 pause_ms=0 timer_lines=0 >$T/o4 2>$T/e4
+	rc=$?
+	lines=$(wc -l <$T/o4)
+	lost=$(lost_reported $T/e4)
+	attempts=$(sed -n 's/.* end .*attempts=\([0-9]*\)$/\1/p' $T/o4)
+	check "loss: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "loss: lines in order" in_order $T/o4
+	check "loss: $lines written + $lost lost = $attempts attempts" \
+		[ "$((lines + lost))" -eq "${attempts:-x}" ]
+}
+
+# 5. SIGINT to the session: STOP, end output, DONE; output live meanwhile.
+test_sigint() {
+	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=200 \
+		>$T/o5 2>$T/e5 &
+	runpid=$!
+	wait_for_pid stapio >/dev/null
+	sleep 3
+	ticks=$(grep -c ' tick ' $T/o5)
+	check "live: $ticks tick lines visible after 3 s" [ "$ticks" -ge 5 ]
+	kill -INT "$(pid_of stapio)" $runpid
+	wait $runpid
+	rc=$?
+	check "sigint: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "sigint: end probe output last" \
+		sh -c "tail -n 1 $T/o5 | grep -q ' end '"
+	check "sigint: lines in order" in_order $T/o5
+	check "sigint: module removed" module_gone
+}
+
+# 6. kill -9 stapio: staprun still removes the module.
+test_kill9() {
+	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=100 \
+		>$T/o6 2>$T/e6 &
+	runpid=$!
+	wait_for_pid stapio >/dev/null
+	sleep 1
+	kill -9 "$(pid_of stapio)"
+	wait $runpid
+	rc=$?
+	check "kill -9: exit status 1 (got $rc)" [ $rc -eq 1 ]
+	check "kill -9: says stapio died" grep -q 'stapio died from signal 9' $T/e6
+	check "kill -9: module removed" module_gone
+}
+
+# 7. Script errors: printed with one newline, counted, exit status 1.
+test_errors() {
+	$B/staprun $MOD errors=2 lines=10 >$T/o7 2>$T/e7
+	rc=$?
+	check "errors: exit status 1 (got $rc)" [ $rc -eq 1 ]
+	check "errors: both errors printed" \
+		[ "$(grep -c '^ERROR: test error [12] of 2$' $T/e7)" -eq 2 ]
+	check "errors: no blank lines on stderr" sh -c "! grep -q '^$' $T/e7"
+	check "errors: summary line" \
+		grep -qx 'WARNING: Number of errors: 2, skipped probes: 0' $T/e7
+}
+
+# 8. -c CMD: target() is the command's pid; its end stops the session.
+test_command() {
+	$B/staprun -c 'echo cmdpid=$$; sleep 1' $MOD autoexit=0 lines=0 \
+		timer_lines=0 >$T/o8 2>$T/e8
+	rc=$?
+	cmdpid=$(sed -n 's/^cmdpid=//p' $T/o8)
+	check "-c: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "-c: target() is the command's pid ($cmdpid)" \
+		grep -q "target=${cmdpid:-x} " $T/e8
+	check "-c: stopped after the command" grep -q ' end ' $T/o8
+}
+
+# 9. -x PID and -o FILE.
+test_target_and_output() {
+	$B/staprun -x 1 -o $T/o9 $MOD lines=100 >$T/s9 2>$T/e9
+	rc=$?
+	check "-x/-o: exit status 0 (got $rc)" [ $rc -eq 0 ]
+	check "-x: target=1" grep -q 'target=1 ' $T/e9
+	check "-o: output in file, in order" in_order $T/o9
+	check "-o: nothing on stdout" [ ! -s $T/s9 ]
+}
+
+# 10. Second session on the same module, second stapio on the ctl file.
+test_busy() {
+	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 >$T/o10 2>$T/e10 &
+	runpid=$!
+	wait_for_pid stapio >/dev/null
+	$B/staprun $MOD >/dev/null 2>$T/e10b
+	rc=$?
+	check "busy: reload refused (rc $rc)" grep -qx \
+		"staprun: ERROR: module $NAME is already loaded" $T/e10b
+	$B/stapio $NAME >/dev/null 2>$T/e10c
+	rc=$?
+	check "busy: second stapio refused (rc $rc)" grep -q \
+		'already attached' $T/e10c
+	kill -TERM "$(pid_of stapio)"
+	wait $runpid
+	check "busy: first session ended cleanly (rc $?)" module_gone
+}
+
+# 11. Output closed early (| head): the session stops promptly.
+test_broken_pipe() {
+	start=$(now)
+	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=10 \
+		2>$T/e11 | head -n 5 >$T/o11
+	end=$(now)
+	check "pipe: head got 5 lines" [ "$(wc -l <$T/o11)" -eq 5 ]
+	check "pipe: module removed" module_gone
+	check "pipe: finished within 10 s" \
+		awk "BEGIN { exit !($end - $start < 10) }"
+}
+
+# 12. Plain usage errors.
+test_errors_userspace() {
+	$B/staprun /nonexistent/stap_x.ko 2>$T/e12
+	rc=$?
+	check "missing file: clear error, rc 1 (got $rc)" grep -qx \
+		'staprun: ERROR: cannot open module file /nonexistent/stap_x.ko: No such file or directory' \
+		$T/e12
+	setpriv --reuid=65534 --regid=65534 --clear-groups $B/staprun $MOD \
+		2>$T/e13
+	check "non-root: Operation not permitted" grep -qx \
+		"staprun: ERROR: cannot load module $NAME: Operation not permitted" \
+		$T/e13
+	$B/stapio no_such_module 2>$T/e14
+	check "stapio: missing module explained" \
+		grep -q 'module no_such_module is not loaded' $T/e14
+}
+
+# 13. Protocol corners, straight on the ctl file.
+test_ctl_protocol() {
+	if ! command -v python3 >/dev/null; then
+		echo "SKIP: ctl protocol (no python3)"
+		return
+	fi
+	insmod $MOD
+	# It prints its own PASS/FAIL lines; count a failure once.
+	python3 "$(dirname "$0")/ctl_protocol.py" $NAME ||
+		failures=$((failures + 1))
+	rmmod $NAME
+}
+
+# 14. An error flood: the bounded queue drops, counts and says so.
+test_ctl_flood() {
+	$B/staprun $MOD errors=200 lines=10 >$T/o15 2>$T/e15
+	rc=$?
+	shown=$(grep -c '^ERROR: test error' $T/e15)
+	lost=$(sed -n 's/^WARNING: \([0-9]*\) control messages lost.*/\1/p' \
+		$T/e15)
+	check "flood: exit status 1 (got $rc)" [ $rc -eq 1 ]
+	check "flood: $shown shown + ${lost:-0} lost = 200" \
+		[ $((shown + ${lost:-0})) -eq 200 ]
+	check "flood: DONE still arrived" grep -q ' end ' $T/o15
+}
+
+for t in test_order test_throughput test_paced test_loss test_sigint \
+	 test_kill9 test_errors test_command test_target_and_output \
+	 test_busy test_broken_pipe test_errors_userspace test_ctl_protocol \
+	 test_ctl_flood; do
+	$t
+	if ! module_gone; then
+		fail "$t left the module loaded"
+		rmmod $NAME
+	fi
+done
+for f in $T/e*; do
+	echo "--- $f"; head -n 5 "$f"
+done
+rm -rf "$T"
+echo "transport checks: $failures failed"
+[ $failures -eq 0 ]

@@ -1,0 +1,280 @@
+/* AST constructors and the canonical printer behind -p1 and -p2. */
+#include "ast.h"
+
+#include <string.h>
+
+const char *type_name(enum type t)
+{
+	switch (t) {
+	case TYPE_LONG: return "long";
+	case TYPE_STRING: return "string";
+	case TYPE_VOID: return "void";
+	default: return "unknown";
+	}
+}
+
+struct expr *expr_new(enum expr_kind kind, struct loc loc)
+{
+	struct expr *e = xcalloc(1, sizeof(*e));
+
+	e->kind = kind;
+	e->loc = loc;
+	e->tmp = -1;
+	return e;
+}
+
+struct stmt *stmt_new(enum stmt_kind kind, struct loc loc)
+{
+	struct stmt *s = xcalloc(1, sizeof(*s));
+
+	s->kind = kind;
+	s->loc = loc;
+	return s;
+}
+
+static void print_string_literal(struct strbuf *sb, const char *s)
+{
+	sb_addc(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		switch (c) {
+		case '"': sb_add(sb, "\\\""); break;
+		case '\\': sb_add(sb, "\\\\"); break;
+		case '\n': sb_add(sb, "\\n"); break;
+		case '\t': sb_add(sb, "\\t"); break;
+		case '\r': sb_add(sb, "\\r"); break;
+		default:
+			if (c < 32 || c >= 127)
+				sb_printf(sb, "\\%03o", c);
+			else
+				sb_addc(sb, c);
+		}
+	}
+	sb_addc(sb, '"');
+}
+
+static int is_atom(const struct expr *e)
+{
+	return e->kind == EX_NUMBER || e->kind == EX_STRING || e->kind == EX_VAR ||
+	       e->kind == EX_CALL;
+}
+
+static void print_operand(struct strbuf *sb, const struct expr *e)
+{
+	if (is_atom(e)) {
+		print_expr(sb, e);
+		return;
+	}
+	sb_addc(sb, '(');
+	print_expr(sb, e);
+	sb_addc(sb, ')');
+}
+
+void print_expr(struct strbuf *sb, const struct expr *e)
+{
+	switch (e->kind) {
+	case EX_NUMBER:
+		sb_printf(sb, "%lld", (long long)e->num);
+		break;
+	case EX_STRING:
+		print_string_literal(sb, e->str);
+		break;
+	case EX_VAR:
+		sb_add(sb, e->name);
+		break;
+	case EX_CALL:
+		sb_printf(sb, "%s(", e->name);
+		for (int i = 0; i < e->args.len; i++) {
+			if (i)
+				sb_add(sb, ", ");
+			print_expr(sb, e->args.items[i]);
+		}
+		sb_addc(sb, ')');
+		break;
+	case EX_UNARY:
+		sb_add(sb, e->op);
+		print_operand(sb, e->lhs);
+		break;
+	case EX_INCDEC:
+		if (!e->postfix)
+			sb_add(sb, e->op);
+		print_expr(sb, e->lhs);
+		if (e->postfix)
+			sb_add(sb, e->op);
+		break;
+	case EX_BINARY:
+	case EX_CONCAT:
+		print_operand(sb, e->lhs);
+		sb_printf(sb, " %s ", e->op);
+		print_operand(sb, e->rhs);
+		break;
+	case EX_ASSIGN:
+		print_expr(sb, e->lhs);
+		sb_printf(sb, " %s ", e->op);
+		print_expr(sb, e->rhs);
+		break;
+	case EX_TERNARY:
+		print_operand(sb, e->cond);
+		sb_add(sb, " ? ");
+		print_operand(sb, e->lhs);
+		sb_add(sb, " : ");
+		print_operand(sb, e->rhs);
+		break;
+	}
+}
+
+static void indent(struct strbuf *sb, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		sb_add(sb, "  ");
+}
+
+static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth);
+
+/* A statement nested under if/while/for: blocks stay on the same line. */
+static void print_nested(struct strbuf *sb, const struct stmt *s, int depth)
+{
+	if (s->kind == ST_BLOCK) {
+		sb_addc(sb, ' ');
+		print_stmt(sb, s, depth);
+	} else {
+		sb_addc(sb, '\n');
+		indent(sb, depth + 1);
+		print_stmt(sb, s, depth + 1);
+	}
+}
+
+static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth)
+{
+	switch (s->kind) {
+	case ST_BLOCK:
+		sb_add(sb, "{\n");
+		for (int i = 0; i < s->body.len; i++) {
+			indent(sb, depth + 1);
+			print_stmt(sb, s->body.items[i], depth + 1);
+			sb_addc(sb, '\n');
+		}
+		indent(sb, depth);
+		sb_addc(sb, '}');
+		break;
+	case ST_EXPR:
+		print_expr(sb, s->expr);
+		break;
+	case ST_IF:
+		sb_add(sb, "if (");
+		print_expr(sb, s->cond);
+		sb_addc(sb, ')');
+		print_nested(sb, s->then, depth);
+		if (s->else_) {
+			sb_addc(sb, '\n');
+			indent(sb, depth);
+			sb_add(sb, "else");
+			print_nested(sb, s->else_, depth);
+		}
+		break;
+	case ST_WHILE:
+		sb_add(sb, "while (");
+		print_expr(sb, s->cond);
+		sb_addc(sb, ')');
+		print_nested(sb, s->then, depth);
+		break;
+	case ST_FOR:
+		sb_add(sb, "for (");
+		if (s->init)
+			print_expr(sb, s->init);
+		sb_add(sb, "; ");
+		if (s->cond)
+			print_expr(sb, s->cond);
+		sb_add(sb, "; ");
+		if (s->incr)
+			print_expr(sb, s->incr);
+		sb_addc(sb, ')');
+		print_nested(sb, s->then, depth);
+		break;
+	case ST_RETURN:
+		sb_add(sb, "return");
+		if (s->expr) {
+			sb_addc(sb, ' ');
+			print_expr(sb, s->expr);
+		}
+		break;
+	case ST_BREAK: sb_add(sb, "break"); break;
+	case ST_CONTINUE: sb_add(sb, "continue"); break;
+	case ST_NEXT: sb_add(sb, "next"); break;
+	case ST_EMPTY: sb_addc(sb, ';'); break;
+	}
+}
+
+/* name, or name:type once the type is known (written or inferred). */
+static void print_typed_name(struct strbuf *sb, const char *name, enum type t)
+{
+	sb_add(sb, name);
+	if (t == TYPE_LONG || t == TYPE_STRING)
+		sb_printf(sb, ":%s", type_name(t));
+}
+
+static void print_locals(struct strbuf *sb, const struct symbol *const *locals, int n, int first)
+{
+	int printed = 0;
+
+	for (int i = first; i < n; i++) {
+		sb_add(sb, printed++ ? ", " : "  # locals: ");
+		print_typed_name(sb, locals[i]->name, locals[i]->type);
+	}
+	if (printed)
+		sb_addc(sb, '\n');
+}
+
+void print_script(FILE *out, const struct script *s, int with_types)
+{
+	struct strbuf sb = {0};
+
+	for (int i = 0; i < s->globals.len; i++) {
+		const struct symbol *g = s->globals.items[i];
+
+		sb_add(&sb, "global ");
+		print_typed_name(&sb, g->name, with_types ? g->type : TYPE_UNKNOWN);
+		if (g->init) {
+			sb_add(&sb, " = ");
+			print_expr(&sb, g->init);
+		}
+		sb_addc(&sb, '\n');
+	}
+	for (int i = 0; i < s->functions.len; i++) {
+		const struct function *f = s->functions.items[i];
+
+		if (with_types && !f->used)
+			continue;
+		sb_add(&sb, "function ");
+		print_typed_name(&sb, f->name, f->type);
+		sb_addc(&sb, '(');
+		for (int j = 0; j < f->params.len; j++) {
+			if (j)
+				sb_add(&sb, ", ");
+			print_typed_name(&sb, f->params.items[j]->name, f->params.items[j]->type);
+		}
+		sb_add(&sb, ")\n");
+		if (with_types)
+			print_locals(&sb, (const struct symbol *const *)f->locals.items, f->locals.len, f->params.len);
+		print_stmt(&sb, f->body, 0);
+		sb_addc(&sb, '\n');
+	}
+	for (int i = 0; i < s->probes.len; i++) {
+		const struct probe *p = s->probes.items[i];
+
+		sb_add(&sb, "probe ");
+		for (int j = 0; j < p->points.len; j++) {
+			if (j)
+				sb_add(&sb, ", ");
+			sb_add(&sb, p->points.items[j]->text);
+		}
+		sb_addc(&sb, '\n');
+		if (with_types)
+			print_locals(&sb, (const struct symbol *const *)p->locals.items, p->locals.len, 0);
+		print_stmt(&sb, p->body, 0);
+		sb_addc(&sb, '\n');
+	}
+	fputs(sb.buf ? sb.buf : "", out);
+	free(sb.buf);
+}

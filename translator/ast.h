@@ -1,0 +1,141 @@
+/* The abstract syntax tree: the only thing passed between the passes.
+ * Pass 1 builds it, pass 2 resolves names and fills in types, pass 3
+ * reads it to write C. */
+#ifndef AST_H
+#define AST_H
+
+#include "util.h"
+
+/* TYPE_VOID: calls that return nothing (print, exit); never a variable's. */
+enum type { TYPE_UNKNOWN, TYPE_LONG, TYPE_STRING, TYPE_VOID };
+
+const char *type_name(enum type t);
+
+enum expr_kind {
+	EX_NUMBER,	/* num */
+	EX_STRING,	/* str */
+	EX_VAR,		/* name; resolved to sym */
+	EX_CALL,	/* name(args); resolved to func or builtin */
+	EX_UNARY,	/* op lhs: - ! ~ + */
+	EX_BINARY,	/* lhs op rhs: arithmetic, bitwise, comparison, && || */
+	EX_CONCAT,	/* lhs . rhs */
+	EX_ASSIGN,	/* lhs op rhs: = += -= *= /= %= .= and friends */
+	EX_INCDEC,	/* ++x x++ --x x--: op, postfix */
+	EX_TERNARY,	/* cond ? lhs : rhs */
+};
+
+struct symbol;
+struct function;
+struct builtin;
+
+struct expr {
+	enum expr_kind kind;
+	struct loc loc;
+	char *near;		/* the token, as runtime errors name it */
+	enum type type;		/* filled in by pass 2 */
+	const char *op;
+	int postfix;
+	int64_t num;
+	char *str;
+	char *name;
+	struct symbol *sym;
+	struct function *func;
+	const struct builtin *builtin;
+	struct expr *lhs, *rhs, *cond;
+	VEC(struct expr *) args;
+	char *arg_kinds;	/* printf-style calls: 's', 'd' or 'c' per argument */
+	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
+};
+
+enum stmt_kind {
+	ST_BLOCK,	/* body */
+	ST_EXPR,	/* expr */
+	ST_IF,		/* cond then else_ */
+	ST_WHILE,	/* cond then */
+	ST_FOR,		/* init; cond; incr then (each may be NULL) */
+	ST_RETURN,	/* expr (may be NULL) */
+	ST_BREAK,
+	ST_CONTINUE,
+	ST_NEXT,
+	ST_EMPTY,
+};
+
+struct stmt {
+	enum stmt_kind kind;
+	struct loc loc;
+	char *near;
+	struct expr *expr, *cond, *init, *incr;
+	struct stmt *then, *else_;
+	VEC(struct stmt *) body;
+};
+
+enum symbol_kind { SYM_GLOBAL, SYM_LOCAL, SYM_PARAM };
+
+struct symbol {
+	enum symbol_kind kind;
+	char *name;
+	struct loc loc;		/* where declared, or first assigned */
+	enum type type;
+	struct loc type_loc;	/* where its type was decided, for errors */
+	struct expr *init;	/* globals: initializer, or NULL */
+	int index;		/* globals: declaration order */
+	int used;
+};
+
+/* One component of a probe point: `timer`, `ms(100)`, `function("f")`. */
+struct probe_component {
+	char *name;
+	struct expr *arg;	/* NULL, EX_NUMBER or EX_STRING */
+	struct loc loc;
+};
+
+struct probe_point {
+	VEC(struct probe_component *) comps;
+	struct loc loc;
+	char *text;		/* canonical spelling: "timer.ms(100)" */
+	int optional;		/* trailing '?' */
+};
+
+struct probe {
+	VEC(struct probe_point *) points;
+	struct stmt *body;
+	VEC(struct symbol *) locals;
+	struct loc loc;
+	int index;
+	/* pass 2: globals the handler touches, directly or through calls */
+	VEC(struct symbol *) reads, writes;
+	VEC(struct function *) calls;
+};
+
+struct function {
+	char *name;
+	struct loc loc;
+	enum type type;		/* return type */
+	struct loc type_loc;
+	VEC(struct symbol *) params;
+	VEC(struct symbol *) locals;	/* params first */
+	struct stmt *body;
+	int used;
+	int visiting;		/* pass 2: recursion guard for the lock sets */
+	VEC(struct symbol *) reads, writes;
+	VEC(struct function *) calls;
+};
+
+struct script {
+	VEC(struct source *) sources;
+	VEC(struct symbol *) globals;
+	VEC(struct function *) functions;
+	VEC(struct probe *) probes;
+	/* pass 2 result: concrete probes, see probes.h */
+	VEC(struct derived_probe *) derived;
+};
+
+struct expr *expr_new(enum expr_kind kind, struct loc loc);
+struct stmt *stmt_new(enum stmt_kind kind, struct loc loc);
+
+/* -p1 / -p2: print the script back in canonical form (with types when
+ * they are known). */
+void print_script(FILE *out, const struct script *s, int with_types);
+void print_expr(struct strbuf *sb, const struct expr *e);
+
+#endif

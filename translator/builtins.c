@@ -1,0 +1,123 @@
+#include "builtins.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct builtin builtins[] = {
+	{ "print", BI_PRINT, TYPE_VOID, 1, -1, TYPE_UNKNOWN },
+	{ "println", BI_PRINTLN, TYPE_VOID, 0, -1, TYPE_UNKNOWN },
+	{ "printf", BI_PRINTF, TYPE_VOID, 1, -1, TYPE_UNKNOWN },
+	{ "sprintf", BI_SPRINTF, TYPE_STRING, 1, -1, TYPE_UNKNOWN },
+	{ "sprint", BI_SPRINT, TYPE_STRING, 1, -1, TYPE_UNKNOWN },
+	{ "sprintln", BI_SPRINTLN, TYPE_STRING, 0, -1, TYPE_UNKNOWN },
+	{ "exit", BI_EXIT, TYPE_VOID, 0, 0, TYPE_UNKNOWN },
+	{ "error", BI_ERROR, TYPE_VOID, 1, 1, TYPE_STRING },
+	{ "warn", BI_WARN, TYPE_VOID, 1, 1, TYPE_STRING },
+	{ "target", BI_TARGET, TYPE_LONG, 0, 0, TYPE_UNKNOWN },
+};
+
+const struct builtin *find_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+static int format_error(struct expr *call, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int format_error(struct expr *call, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag("semantic", &call->args.items[0]->loc, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* One conversion: copies flags, width and precision, then maps the
+ * script's conversion to the kernel's (64-bit integers get "ll"). */
+static int convert_spec(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
+			int *argi)
+{
+	const char *p = *pp;
+	const char *start = p;
+	struct expr *arg;
+
+	while (strchr("-+ #0", *p))
+		p++;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (!*p || !strchr("diuxXocs", *p))
+		return format_error(call, "unsupported conversion '%%%.*s' in format", (int)(p - start + (*p != 0)), start);
+	if (*argi >= call->args.len)
+		return format_error(call, "format '%%%.*s' has no matching argument", (int)(p - start + 1), start);
+	arg = call->args.items[(*argi)++];
+	sb_addc(out, '%');
+	sb_addn(out, start, p - start);
+	if (*p == 's') {
+		if (arg->type != TYPE_STRING)
+			return format_error(call, "format '%%%.*s' expects a string, got a %s argument",
+					    (int)(p - start + 1), start, type_name(arg->type));
+		sb_addc(out, 's');
+		sb_addc(kinds, 's');
+	} else {
+		if (arg->type != TYPE_LONG)
+			return format_error(call, "format '%%%.*s' expects a long, got a %s argument",
+					    (int)(p - start + 1), start, type_name(arg->type));
+		if (*p == 'c')
+			sb_addc(out, 'c');
+		else
+			sb_printf(out, "ll%c", *p == 'i' ? 'd' : *p);
+		sb_addc(kinds, *p == 'c' ? 'c' : 'd');
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+int check_format(struct expr *call)
+{
+	struct expr *fmt = call->args.items[0];
+	struct strbuf out = {0}, kinds = {0};
+	const char *p;
+	int argi = 1;
+
+	if (fmt->kind != EX_STRING) {
+		diag("semantic", &fmt->loc, "the format of %s must be a string literal", call->name);
+		return -1;
+	}
+	for (p = fmt->str; *p;) {
+		if (*p != '%') {
+			sb_addc(&out, *p++);
+			continue;
+		}
+		p++;
+		if (*p == '%') {
+			sb_add(&out, "%%");
+			p++;
+			continue;
+		}
+		if (convert_spec(call, &p, &out, &kinds, &argi) < 0) {
+			free(out.buf);
+			free(kinds.buf);
+			return -1;
+		}
+	}
+	if (argi < call->args.len) {
+		free(out.buf);
+		free(kinds.buf);
+		diag("semantic", &call->args.items[argi]->loc, "too many arguments for the format of %s",
+		     call->name);
+		return -1;
+	}
+	call->str = sb_steal(&out);
+	call->arg_kinds = sb_steal(&kinds);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* Functions the translator knows without a tapset: output, exit, errors,
+ * and a few context values.  Pass 2 checks their arguments, pass 3 writes
+ * their C. */
+#ifndef BUILTINS_H
+#define BUILTINS_H
+
+#include "ast.h"
+
+enum builtin_id {
+	BI_PRINT, BI_PRINTLN, BI_PRINTF, BI_SPRINTF, BI_SPRINT, BI_SPRINTLN,
+	BI_EXIT, BI_ERROR, BI_WARN, BI_TARGET,
+};
+
+struct builtin {
+	const char *name;
+	enum builtin_id id;
+	enum type type;		/* result */
+	int min_args, max_args;	/* max -1: any number */
+	enum type arg_type;	/* TYPE_UNKNOWN: any, checked elsewhere */
+};
+
+const struct builtin *find_builtin(const char *name);
+
+/* Checks a printf-style call's format against its arguments, and stores
+ * the kernel vsnprintf format in call->str.  Returns 0 or -1 (reported). */
+int check_format(struct expr *call);
+
+#endif

@@ -1,0 +1,587 @@
+/* Pass 2: resolve probe points, names and function calls; infer the type
+ * of every variable and expression; work out which globals each probe
+ * touches, so the runtime can lock them. */
+#include "session.h"
+
+#include "builtins.h"
+#include "probes.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct elab {
+	struct session *sess;
+	struct script *s;
+	/* the probe or function being resolved */
+	struct probe *probe;
+	struct function *func;
+	int loop_depth;
+	/* type inference */
+	int changed;
+	int report;		/* final round: report mismatches */
+};
+
+static void error_at(const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void error_at(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag("semantic", loc, fmt, ap);
+	va_end(ap);
+}
+
+void warn_at(struct session *s, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->suppress_warnings)
+		return;
+	fputs("WARNING: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (loc) {
+		char *where = format_loc(loc);
+
+		fprintf(stderr, " at %s", where);
+		free(where);
+	}
+	fputc('\n', stderr);
+}
+
+/* ---- names ---- */
+
+static void add_unique(void *vec, void *item)
+{
+	VEC(void *) *v = vec;
+
+	for (int i = 0; i < v->len; i++)
+		if (v->items[i] == item)
+			return;
+	vec_push(v, item);
+}
+
+static struct symbol *find_in(struct symbol **syms, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(syms[i]->name, name))
+			return syms[i];
+	return NULL;
+}
+
+static struct symbol *lookup_var(struct elab *el, struct expr *e)
+{
+	struct symbol *sym;
+
+	if (el->func) {
+		sym = find_in(el->func->locals.items, el->func->locals.len, e->name);
+		if (sym)
+			return sym;
+	} else {
+		sym = find_in(el->probe->locals.items, el->probe->locals.len, e->name);
+		if (sym)
+			return sym;
+	}
+	sym = find_in(el->s->globals.items, el->s->globals.len, e->name);
+	if (sym)
+		return sym;
+	/* A name that is neither global nor a parameter is a new local. */
+	sym = xcalloc(1, sizeof(*sym));
+	sym->kind = SYM_LOCAL;
+	sym->name = e->name;
+	sym->loc = e->loc;
+	if (el->func)
+		vec_push(&el->func->locals, sym);
+	else
+		vec_push(&el->probe->locals, sym);
+	return sym;
+}
+
+static void note_global_access(struct elab *el, struct symbol *sym, int write)
+{
+	if (sym->kind != SYM_GLOBAL)
+		return;
+	if (el->func)
+		add_unique(write ? (void *)&el->func->writes : (void *)&el->func->reads, sym);
+	else
+		add_unique(write ? (void *)&el->probe->writes : (void *)&el->probe->reads, sym);
+}
+
+static struct function *find_function(struct script *s, const char *name)
+{
+	for (int i = 0; i < s->functions.len; i++)
+		if (!strcmp(s->functions.items[i]->name, name))
+			return s->functions.items[i];
+	return NULL;
+}
+
+/* A call to a function the script doesn't define: look in the tapset
+ * library, and take the function into the script if it is there. */
+static struct function *find_library_function(struct elab *el, const char *name)
+{
+	struct function *f = find_function(&el->sess->library, name);
+
+	if (f)
+		vec_push(&el->s->functions, f);
+	return f;
+}
+
+static void resolve_stmt(struct elab *el, struct stmt *st);
+static void resolve_function(struct elab *el, struct function *f);
+
+static void resolve_call(struct elab *el, struct expr *e)
+{
+	const struct builtin *bi;
+	struct function *f = find_function(el->s, e->name);
+
+	if (!f && (bi = find_builtin(e->name))) {
+		e->builtin = bi;
+		if (e->args.len < bi->min_args || (bi->max_args >= 0 && e->args.len > bi->max_args))
+			error_at(&e->loc, "wrong number of arguments to '%s' (%d given)", e->name, e->args.len);
+		return;
+	}
+	if (!f)
+		f = find_library_function(el, e->name);
+	if (!f) {
+		error_at(&e->loc, "unresolved function call '%s'", e->name);
+		return;
+	}
+	if (f->params.len != e->args.len) {
+		error_at(&e->loc, "'%s' takes %d argument%s, %d given", f->name, f->params.len,
+			 f->params.len == 1 ? "" : "s", e->args.len);
+		diag_also(&f->loc);
+		return;
+	}
+	e->func = f;
+	if (el->func)
+		add_unique(&el->func->calls, f);
+	else
+		add_unique(&el->probe->calls, f);
+	resolve_function(el, f);
+}
+
+static void resolve_expr(struct elab *el, struct expr *e, int write)
+{
+	if (!e)
+		return;
+	switch (e->kind) {
+	case EX_VAR:
+		e->sym = lookup_var(el, e);
+		e->sym->used = 1;
+		note_global_access(el, e->sym, write);
+		break;
+	case EX_CALL:
+		for (int i = 0; i < e->args.len; i++)
+			resolve_expr(el, e->args.items[i], 0);
+		resolve_call(el, e);
+		break;
+	case EX_ASSIGN:
+	case EX_INCDEC:
+		resolve_expr(el, e->rhs, 0);
+		resolve_expr(el, e->lhs, 1);
+		break;
+	default:
+		resolve_expr(el, e->cond, 0);
+		resolve_expr(el, e->lhs, 0);
+		resolve_expr(el, e->rhs, 0);
+		break;
+	}
+}
+
+static void resolve_stmt(struct elab *el, struct stmt *st)
+{
+	if (!st)
+		return;
+	switch (st->kind) {
+	case ST_BLOCK:
+		for (int i = 0; i < st->body.len; i++)
+			resolve_stmt(el, st->body.items[i]);
+		break;
+	case ST_WHILE:
+	case ST_FOR:
+		resolve_expr(el, st->init, 0);
+		resolve_expr(el, st->cond, 0);
+		resolve_expr(el, st->incr, 0);
+		el->loop_depth++;
+		resolve_stmt(el, st->then);
+		el->loop_depth--;
+		break;
+	case ST_BREAK:
+	case ST_CONTINUE:
+		if (!el->loop_depth)
+			error_at(&st->loc, "'%s' outside a loop", st->kind == ST_BREAK ? "break" : "continue");
+		break;
+	case ST_RETURN:
+		if (!el->func)
+			error_at(&st->loc, "'return' outside a function (use 'next' to leave a probe)");
+		resolve_expr(el, st->expr, 0);
+		break;
+	case ST_NEXT:
+		if (el->func)
+			error_at(&st->loc, "'next' outside a probe");
+		break;
+	default:
+		resolve_expr(el, st->expr, 0);
+		resolve_expr(el, st->cond, 0);
+		resolve_stmt(el, st->then);
+		resolve_stmt(el, st->else_);
+		break;
+	}
+}
+
+static void resolve_function(struct elab *el, struct function *f)
+{
+	struct function *saved_func = el->func;
+	int saved_depth = el->loop_depth;
+
+	if (f->used)
+		return;
+	f->used = 1;
+	for (int i = 0; i < f->params.len; i++)
+		f->params.items[i]->used = 1;
+	el->func = f;
+	el->loop_depth = 0;
+	resolve_stmt(el, f->body);
+	el->func = saved_func;
+	el->loop_depth = saved_depth;
+}
+
+/* ---- types ---- */
+
+static void mismatch(struct elab *el, enum type have, enum type want, const struct expr *at,
+		     const struct loc *other)
+{
+	if (!el->report)
+		return;
+	error_at(&at->loc, "type mismatch (%s vs. %s): %s", type_name(want), type_name(have), at->near);
+	if (other && other->src)
+		diag_also(other);
+}
+
+static void set_type(struct elab *el, enum type *slot, struct loc *slot_loc, enum type t,
+		     const struct expr *at)
+{
+	if (t != TYPE_LONG && t != TYPE_STRING)
+		return;
+	if (*slot == TYPE_UNKNOWN) {
+		*slot = t;
+		*slot_loc = at->loc;
+		el->changed = 1;
+	} else if (*slot != t) {
+		mismatch(el, t, *slot, at, slot_loc);
+	}
+}
+
+static enum type infer(struct elab *el, struct expr *e);
+
+static void no_void(struct elab *el, const struct expr *e, enum type t)
+{
+	if (t == TYPE_VOID && el->report)
+		error_at(&e->loc, "'%s' returns no value", e->name);
+}
+
+static int is_value_type(enum type t)
+{
+	return t == TYPE_LONG || t == TYPE_STRING;
+}
+
+/* Imposes type t on e, which has been inferred already: variables and
+ * functions take it, anything else must already have it. */
+static void push(struct elab *el, struct expr *e, enum type t)
+{
+	if (!is_value_type(t))
+		return;
+	if (e->kind == EX_VAR) {
+		set_type(el, &e->sym->type, &e->sym->type_loc, t, e);
+		e->type = e->sym->type;
+	} else if (e->kind == EX_CALL && e->func) {
+		set_type(el, &e->func->type, &e->func->type_loc, t, e);
+		e->type = e->func->type;
+	} else if ((e->kind == EX_ASSIGN && !strcmp(e->op, "=")) || e->kind == EX_TERNARY) {
+		push(el, e->lhs, t);
+		push(el, e->rhs, t);
+		e->type = e->lhs->type;
+	} else if (is_value_type(e->type) && e->type != t) {
+		mismatch(el, e->type, t, e, NULL);
+	}
+}
+
+/* The context needs e to have type t (TYPE_UNKNOWN: any value). */
+static void expect(struct elab *el, struct expr *e, enum type t)
+{
+	no_void(el, e, infer(el, e));
+	push(el, e, t);
+}
+
+/* Both sides must agree; whichever is known decides the other. */
+static enum type unify(struct elab *el, struct expr *a, struct expr *b)
+{
+	enum type ta = infer(el, a), tb = infer(el, b);
+
+	no_void(el, a, ta);
+	no_void(el, b, tb);
+	if (is_value_type(ta) && is_value_type(tb) && ta != tb && a->kind == EX_VAR) {
+		/* Name the variable, and where it got its type. */
+		mismatch(el, tb, ta, a, &a->sym->type_loc);
+		return ta;
+	}
+	if (is_value_type(ta))
+		push(el, b, ta);
+	else if (is_value_type(tb))
+		push(el, a, tb);
+	return is_value_type(a->type) ? a->type : b->type;
+}
+
+/* e flows into a typed slot (a parameter, a return value): whichever of
+ * the two is known decides the other. */
+static void decide(struct elab *el, enum type *slot, struct loc *slot_loc, struct expr *e)
+{
+	enum type t = infer(el, e);
+
+	no_void(el, e, t);
+	if (*slot == TYPE_UNKNOWN)
+		set_type(el, slot, slot_loc, t, e);
+	else
+		push(el, e, *slot);
+}
+
+static enum type infer_call(struct elab *el, struct expr *e)
+{
+	if (e->func) {
+		for (int i = 0; i < e->args.len; i++) {
+			struct symbol *param = e->func->params.items[i];
+			struct expr *arg = e->args.items[i];
+
+			decide(el, &param->type, &param->type_loc, arg);
+		}
+		return e->func->type;
+	}
+	if (!e->builtin)
+		return TYPE_UNKNOWN;
+	for (int i = 0; i < e->args.len; i++) {
+		enum type want = e->builtin->arg_type;
+
+		if (i == 0 && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
+			want = TYPE_STRING;
+		expect(el, e->args.items[i], want);
+	}
+	if (el->report && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
+		check_format(e);
+	return e->builtin->type;
+}
+
+static int is_comparison(const char *op)
+{
+	return !strcmp(op, "==") || !strcmp(op, "!=") || !strcmp(op, "<") || !strcmp(op, "<=") ||
+	       !strcmp(op, ">") || !strcmp(op, ">=");
+}
+
+static enum type infer(struct elab *el, struct expr *e)
+{
+	enum type t = TYPE_UNKNOWN;
+
+	switch (e->kind) {
+	case EX_NUMBER: t = TYPE_LONG; break;
+	case EX_STRING: t = TYPE_STRING; break;
+	case EX_VAR: t = e->sym ? e->sym->type : TYPE_UNKNOWN; break;
+	case EX_CALL: t = infer_call(el, e); break;
+	case EX_UNARY:
+	case EX_INCDEC:
+		expect(el, e->lhs, TYPE_LONG);
+		t = TYPE_LONG;
+		break;
+	case EX_BINARY:
+		if (is_comparison(e->op)) {
+			unify(el, e->lhs, e->rhs);
+		} else {
+			expect(el, e->lhs, TYPE_LONG);
+			expect(el, e->rhs, TYPE_LONG);
+		}
+		t = TYPE_LONG;
+		break;
+	case EX_CONCAT:
+		expect(el, e->lhs, TYPE_STRING);
+		expect(el, e->rhs, TYPE_STRING);
+		t = TYPE_STRING;
+		break;
+	case EX_ASSIGN:
+		if (!strcmp(e->op, "=")) {
+			t = unify(el, e->lhs, e->rhs);
+		} else {
+			t = strcmp(e->op, ".=") ? TYPE_LONG : TYPE_STRING;
+			expect(el, e->lhs, t);
+			expect(el, e->rhs, t);
+		}
+		break;
+	case EX_TERNARY:
+		expect(el, e->cond, TYPE_LONG);
+		t = unify(el, e->lhs, e->rhs);
+		break;
+	}
+	e->type = t;
+	return t;
+}
+
+static void infer_stmt(struct elab *el, struct stmt *st)
+{
+	if (!st)
+		return;
+	if (st->kind == ST_RETURN && st->expr && el->func) {
+		struct expr *e = st->expr;
+
+		decide(el, &el->func->type, &el->func->type_loc, e);
+		return;
+	}
+	if (st->init)
+		infer(el, st->init);
+	if (st->cond)
+		expect(el, st->cond, TYPE_LONG);
+	if (st->incr)
+		infer(el, st->incr);
+	if (st->expr)
+		infer(el, st->expr);
+	infer_stmt(el, st->then);
+	infer_stmt(el, st->else_);
+	for (int i = 0; i < st->body.len; i++)
+		infer_stmt(el, st->body.items[i]);
+}
+
+static void infer_all(struct elab *el)
+{
+	struct script *s = el->s;
+
+	for (int i = 0; i < s->globals.len; i++) {
+		struct symbol *g = s->globals.items[i];
+
+		if (g->init)
+			set_type(el, &g->type, &g->type_loc, infer(el, g->init), g->init);
+	}
+	for (int i = 0; i < s->functions.len; i++) {
+		el->func = s->functions.items[i];
+		if (el->func->used)
+			infer_stmt(el, el->func->body);
+	}
+	el->func = NULL;
+	for (int i = 0; i < s->probes.len; i++)
+		infer_stmt(el, s->probes.items[i]->body);
+}
+
+static void check_resolved(const struct symbol *sym)
+{
+	if (sym->used && sym->type == TYPE_UNKNOWN)
+		error_at(&sym->loc, "unresolved type for identifier '%s'", sym->name);
+}
+
+static void check_all_resolved(struct elab *el)
+{
+	struct script *s = el->s;
+
+	for (int i = 0; i < s->globals.len; i++)
+		check_resolved(s->globals.items[i]);
+	for (int i = 0; i < s->functions.len; i++) {
+		struct function *f = s->functions.items[i];
+
+		for (int j = 0; j < f->locals.len && f->used; j++)
+			check_resolved(f->locals.items[j]);
+	}
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+
+		for (int j = 0; j < p->locals.len; j++)
+			check_resolved(p->locals.items[j]);
+	}
+}
+
+/* ---- which globals each probe touches ---- */
+
+static void collect_accesses(struct function *f, struct probe *p)
+{
+	if (f->visiting)
+		return;
+	f->visiting = 1;
+	for (int i = 0; i < f->reads.len; i++)
+		add_unique(&p->reads, f->reads.items[i]);
+	for (int i = 0; i < f->writes.len; i++)
+		add_unique(&p->writes, f->writes.items[i]);
+	for (int i = 0; i < f->calls.len; i++)
+		collect_accesses(f->calls.items[i], p);
+	f->visiting = 0;
+}
+
+static void compute_lock_sets(struct script *s)
+{
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+
+		for (int j = 0; j < p->calls.len; j++)
+			collect_accesses(p->calls.items[j], p);
+	}
+}
+
+/* ---- the pass ---- */
+
+static void resolve_probes(struct elab *el)
+{
+	struct script *s = el->s;
+
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+
+		for (int j = 0; j < p->points.len; j++) {
+			struct derived_probe *dp = xcalloc(1, sizeof(*dp));
+
+			dp->probe = p;
+			dp->point = p->points.items[j];
+			if (resolve_probe_point(dp->point, dp) != 0) {
+				free(dp);
+				continue;
+			}
+			dp->index = s->derived.len;
+			vec_push(&s->derived, dp);
+		}
+		el->probe = p;
+		resolve_stmt(el, p->body);
+	}
+	el->probe = NULL;
+}
+
+static void warn_unused_globals(struct elab *el)
+{
+	for (int i = 0; i < el->s->globals.len; i++) {
+		struct symbol *g = el->s->globals.items[i];
+
+		if (!g->used)
+			warn_at(el->sess, &g->loc, "Eliding unused variable '%s'", g->name);
+	}
+}
+
+int pass2_elaborate(struct session *sess)
+{
+	struct elab el = { .sess = sess, .s = &sess->script };
+	int errors = diag_errors;
+
+	resolve_probes(&el);
+	if (diag_errors > errors)
+		return -1;
+	if (!sess->script.derived.len) {
+		diag("semantic", NULL, "no probes found");
+		return -1;
+	}
+	do {
+		el.changed = 0;
+		infer_all(&el);
+	} while (el.changed);
+	el.report = 1;
+	infer_all(&el);
+	if (diag_errors == errors)	/* else unresolved types just echo them */
+		check_all_resolved(&el);
+	if (diag_errors > errors)
+		return -1;
+	warn_unused_globals(&el);
+	compute_lock_sets(&sess->script);
+	return 0;
+}

@@ -1,0 +1,723 @@
+/* Pass 3: write the script as one readable C file for the runtime in
+ * runtime/.  Script locals live in per-probe and per-function frame
+ * structs (the kernel stack is too small for them); globals are C
+ * globals with a lock each; string values that need a buffer get a
+ * temporary in the frame. */
+#include "session.h"
+
+#include "builtins.h"
+#include "probes.h"
+
+#include <string.h>
+
+struct emitter {
+	struct strbuf out;
+	struct session *sess;
+	struct function *func;	/* NULL inside a probe */
+	int ntmp;		/* temporaries handed out in this frame */
+	int depth;		/* indentation */
+};
+
+static void line(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void line(struct emitter *em, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (int i = 0; i < em->depth; i++)
+		sb_addc(&em->out, '\t');
+	va_start(ap, fmt);
+	sb_vprintf(&em->out, fmt, ap);
+	va_end(ap);
+	sb_addc(&em->out, '\n');
+}
+
+static void c_string_literal(struct strbuf *sb, const char *s)
+{
+	sb_addc(sb, '"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			sb_printf(sb, "\\%c", ch);
+		else if (ch == '\n')
+			sb_add(sb, "\\n");
+		else if (ch == '\t')
+			sb_add(sb, "\\t");
+		else if (ch < 32 || ch >= 127 || ch == '?')
+			sb_printf(sb, "\\%03o", ch);
+		else
+			sb_addc(sb, ch);
+	}
+	sb_addc(sb, '"');
+}
+
+static char *quoted(const char *s)
+{
+	struct strbuf sb = {0};
+
+	c_string_literal(&sb, s);
+	return sb_steal(&sb);
+}
+
+/* "identifier 'x' at FILE:L:C", as a C string: where a runtime error was. */
+static char *near_literal(const char *near, const struct loc *loc)
+{
+	char *where = format_loc(loc);
+	char *text = xasprintf("%s at %s", near, where);
+	char *q = quoted(text);
+
+	free(where);
+	free(text);
+	return q;
+}
+
+static const char *c_type(enum type t)
+{
+	return t == TYPE_STRING ? "char *" : "int64_t ";
+}
+
+static char *var_ref(const struct symbol *sym)
+{
+	if (sym->kind == SYM_GLOBAL)
+		return xasprintf("g_%s", sym->name);
+	return xasprintf("l->l_%s", sym->name);
+}
+
+static char *new_tmp(struct emitter *em, struct expr *e)
+{
+	e->tmp = em->ntmp++;
+	return xasprintf("l->tmp%d", e->tmp);
+}
+
+/* ---- expressions ---- */
+
+static char *emit_expr(struct emitter *em, struct expr *e);
+
+/* "%s%lld..." with one conversion per argument: print() and sprint(). */
+static char *print_format(struct expr *call, int newline)
+{
+	struct strbuf fmt = {0};
+
+	for (int i = 0; i < call->args.len; i++)
+		sb_add(&fmt, call->args.items[i]->type == TYPE_STRING ? "%s" : "%lld");
+	if (newline)
+		sb_add(&fmt, "\\n");
+	return sb_steal(&fmt);
+}
+
+/* The arguments after the format; %c takes an int, other integer
+ * conversions a long long (the format says "ll"). */
+static void emit_args(struct emitter *em, struct strbuf *sb, struct expr *call, int first)
+{
+	for (int i = first; i < call->args.len; i++) {
+		struct expr *a = call->args.items[i];
+		char *s = emit_expr(em, a);
+		int is_char = call->arg_kinds && call->arg_kinds[i - first] == 'c';
+
+		if (a->type == TYPE_LONG)
+			sb_printf(sb, ", (%s)%s", is_char ? "int" : "long long", s);
+		else
+			sb_printf(sb, ", %s", s);
+		free(s);
+	}
+}
+
+static char *emit_builtin(struct emitter *em, struct expr *e)
+{
+	struct strbuf sb = {0};
+	enum builtin_id id = e->builtin->id;
+	int newline = id == BI_PRINTLN || id == BI_SPRINTLN;
+
+	switch (id) {
+	case BI_PRINT:
+	case BI_PRINTLN:
+		if (e->args.len == 1 && e->args.items[0]->type == TYPE_STRING && !newline) {
+			char *a = emit_expr(em, e->args.items[0]);
+
+			sb_printf(&sb, "stp_print(c, %s)", a);
+			free(a);
+			break;
+		}
+		sb_printf(&sb, "stp_printf(c, \"%s\"", print_format(e, newline));
+		emit_args(em, &sb, e, 0);
+		sb_addc(&sb, ')');
+		break;
+	case BI_SPRINT:
+	case BI_SPRINTLN:
+		sb_printf(&sb, "stp_sprintf(%s, \"%s\"", new_tmp(em, e), print_format(e, newline));
+		emit_args(em, &sb, e, 0);
+		sb_addc(&sb, ')');
+		break;
+	case BI_PRINTF:
+		sb_printf(&sb, "stp_printf(c, %s", quoted(e->str));
+		emit_args(em, &sb, e, 1);
+		sb_addc(&sb, ')');
+		break;
+	case BI_SPRINTF:
+		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), quoted(e->str));
+		emit_args(em, &sb, e, 1);
+		sb_addc(&sb, ')');
+		break;
+	case BI_EXIT:
+		sb_add(&sb, "stp_exit()");
+		break;
+	case BI_ERROR:
+		sb_printf(&sb, "stp_error(c, %s, NULL)", emit_expr(em, e->args.items[0]));
+		break;
+	case BI_WARN:
+		sb_printf(&sb, "stp_warn(%s)", emit_expr(em, e->args.items[0]));
+		break;
+	case BI_TARGET:
+		sb_add(&sb, "((int64_t)stp_target)");
+		break;
+	}
+	return sb_steal(&sb);
+}
+
+static char *emit_call(struct emitter *em, struct expr *e)
+{
+	struct strbuf sb = {0};
+
+	if (e->builtin)
+		return emit_builtin(em, e);
+	sb_printf(&sb, "function_%s(c", e->func->name);
+	if (e->func->type == TYPE_STRING)
+		sb_printf(&sb, ", %s", new_tmp(em, e));
+	for (int i = 0; i < e->args.len; i++) {
+		char *a = emit_expr(em, e->args.items[i]);
+
+		sb_printf(&sb, ", %s", a);
+		free(a);
+	}
+	sb_addc(&sb, ')');
+	return sb_steal(&sb);
+}
+
+static char *emit_binary(struct emitter *em, struct expr *e)
+{
+	char *a = emit_expr(em, e->lhs);
+	char *b = emit_expr(em, e->rhs);
+	char *r;
+
+	if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
+		r = xasprintf("(strcmp(%s, %s) %s 0)", a, b, e->op);
+	else if (!strcmp(e->op, "/") || !strcmp(e->op, "%"))
+		r = xasprintf("stp_%s(c, %s, %s, %s)", e->op[0] == '/' ? "div" : "mod", a, b,
+			      near_literal(e->near, &e->loc));
+	else if (!strcmp(e->op, "<<") || !strcmp(e->op, ">>"))
+		r = xasprintf("(%s %s (%s & 63))", a, e->op, b);
+	else
+		r = xasprintf("(%s %s %s)", a, e->op, b);
+	free(a);
+	free(b);
+	return r;
+}
+
+static char *emit_assign(struct emitter *em, struct expr *e)
+{
+	char *lhs = emit_expr(em, e->lhs);
+	char *rhs = emit_expr(em, e->rhs);
+	char *r;
+
+	if (e->type == TYPE_STRING)
+		r = xasprintf("stp_str%s(%s, %s)", strcmp(e->op, "=") ? "cat" : "cpy", lhs, rhs);
+	else if (!strcmp(e->op, "/=") || !strcmp(e->op, "%="))
+		r = xasprintf("(%s = stp_%s(c, %s, %s, %s))", lhs, e->op[0] == '/' ? "div" : "mod", lhs,
+			      rhs, near_literal(e->near, &e->loc));
+	else if (!strcmp(e->op, "<<=") || !strcmp(e->op, ">>="))
+		r = xasprintf("(%s %s (%s & 63))", lhs, e->op, rhs);
+	else
+		r = xasprintf("(%s %s %s)", lhs, e->op, rhs);
+	free(lhs);
+	free(rhs);
+	return r;
+}
+
+static char *emit_expr(struct emitter *em, struct expr *e)
+{
+	char *a, *b, *cond, *r;
+
+	switch (e->kind) {
+	case EX_NUMBER:
+		if (e->num == INT64_MIN)
+			return xstrdup("(-9223372036854775807LL - 1)");
+		return xasprintf("%lldLL", (long long)e->num);
+	case EX_STRING:
+		return quoted(e->str);
+	case EX_VAR:
+		return var_ref(e->sym);
+	case EX_CALL:
+		return emit_call(em, e);
+	case EX_UNARY:
+		a = emit_expr(em, e->lhs);
+		r = xasprintf("(%s%s)", e->op, a);
+		free(a);
+		return r;
+	case EX_INCDEC:
+		a = emit_expr(em, e->lhs);
+		r = e->postfix ? xasprintf("(%s%s)", a, e->op) : xasprintf("(%s%s)", e->op, a);
+		free(a);
+		return r;
+	case EX_BINARY:
+		return emit_binary(em, e);
+	case EX_CONCAT:
+		a = emit_expr(em, e->lhs);
+		b = emit_expr(em, e->rhs);
+		r = xasprintf("stp_concat(%s, %s, %s)", new_tmp(em, e), a, b);
+		free(a);
+		free(b);
+		return r;
+	case EX_ASSIGN:
+		return emit_assign(em, e);
+	case EX_TERNARY:
+		cond = emit_expr(em, e->cond);
+		a = emit_expr(em, e->lhs);
+		b = emit_expr(em, e->rhs);
+		r = xasprintf("(%s ? %s : %s)", cond, a, b);
+		free(cond);
+		free(a);
+		free(b);
+		return r;
+	}
+	return xstrdup("0");
+}
+
+/* ---- statements ---- */
+
+/* Whether evaluating e can fail (and so must be followed by a check). */
+static int can_fail(const struct expr *e)
+{
+	if (!e)
+		return 0;
+	if (e->kind == EX_CALL && (e->func || e->builtin->id == BI_ERROR))
+		return 1;
+	if ((e->kind == EX_BINARY || e->kind == EX_ASSIGN) &&
+	    (!strcmp(e->op, "/") || !strcmp(e->op, "%") || !strcmp(e->op, "/=") || !strcmp(e->op, "%=")))
+		return 1;
+	for (int i = 0; i < e->args.len; i++)
+		if (can_fail(e->args.items[i]))
+			return 1;
+	return can_fail(e->lhs) || can_fail(e->rhs) || can_fail(e->cond);
+}
+
+static void emit_stmt(struct emitter *em, struct stmt *st);
+
+/* Each block, and each pass through a loop body, counts its statements
+ * against MAXACTION. */
+static void emit_action_count(struct emitter *em, int n, struct stmt *first)
+{
+	char *near = near_literal(first->near, &first->loc);
+
+	line(em, "if (stp_actions(c, %d, %s))", n > 0 ? n : 1, near);
+	line(em, "\tgoto out;");
+	free(near);
+}
+
+static void emit_block_body(struct emitter *em, struct stmt *st, int counted)
+{
+	if (st->kind != ST_BLOCK) {
+		if (counted)
+			emit_action_count(em, 1, st);
+		emit_stmt(em, st);
+		return;
+	}
+	if (counted || st->body.len)
+		emit_action_count(em, st->body.len, st->body.len ? st->body.items[0] : st);
+	for (int i = 0; i < st->body.len; i++)
+		emit_stmt(em, st->body.items[i]);
+}
+
+static void emit_braced(struct emitter *em, struct stmt *st, int counted)
+{
+	em->depth++;
+	emit_block_body(em, st, counted);
+	em->depth--;
+	line(em, "}");
+}
+
+static void emit_check(struct emitter *em, const struct expr *e)
+{
+	if (can_fail(e)) {
+		line(em, "if (c->error)");
+		line(em, "\tgoto out;");
+	}
+}
+
+static void emit_if(struct emitter *em, struct stmt *st)
+{
+	char *cond = emit_expr(em, st->cond);
+
+	if (can_fail(st->cond)) {
+		/* Evaluate first, so a failed condition takes neither branch. */
+		line(em, "l->cond = %s;", cond);
+		emit_check(em, st->cond);
+		line(em, "if (l->cond) {");
+	} else {
+		line(em, "if (%s) {", cond);
+	}
+	emit_braced(em, st->then, 0);
+	if (st->else_) {
+		em->out.len--;		/* reopen: "} else {" */
+		em->out.buf[em->out.len] = '\0';
+		sb_add(&em->out, " else {\n");
+		emit_braced(em, st->else_, 0);
+	}
+	free(cond);
+}
+
+static void emit_loop(struct emitter *em, struct stmt *st)
+{
+	char *init = st->init ? emit_expr(em, st->init) : xstrdup("");
+	char *cond = st->cond ? emit_expr(em, st->cond) : xstrdup("1");
+	char *incr = st->incr ? emit_expr(em, st->incr) : xstrdup("");
+
+	if (st->kind == ST_WHILE)
+		line(em, "while (%s) {", cond);
+	else
+		line(em, "for (%s; %s; %s) {", init, cond, incr);
+	em->depth++;
+	emit_check(em, st->cond);
+	emit_check(em, st->incr);
+	em->depth--;
+	emit_braced(em, st->then, 1);
+	/* A failed condition or increment also ends the loop. */
+	emit_check(em, st->cond);
+	emit_check(em, st->incr);
+	free(init);
+	free(cond);
+	free(incr);
+}
+
+static void emit_return(struct emitter *em, struct stmt *st)
+{
+	if (st->expr) {
+		char *v = emit_expr(em, st->expr);
+
+		if (em->func->type == TYPE_STRING)
+			line(em, "stp_strcpy(ret, %s);", v);
+		else
+			line(em, "ret = %s;", v);
+		free(v);
+	}
+	line(em, "goto out;");
+}
+
+static void emit_stmt(struct emitter *em, struct stmt *st)
+{
+	char *e;
+
+	switch (st->kind) {
+	case ST_BLOCK:
+		line(em, "{");
+		emit_braced(em, st, 0);
+		break;
+	case ST_EXPR:
+		e = emit_expr(em, st->expr);
+		line(em, "%s;", e);
+		free(e);
+		emit_check(em, st->expr);
+		break;
+	case ST_IF:
+		emit_if(em, st);
+		break;
+	case ST_WHILE:
+	case ST_FOR:
+		emit_loop(em, st);
+		break;
+	case ST_RETURN:
+		emit_return(em, st);
+		break;
+	case ST_NEXT:
+		line(em, "goto out;");
+		break;
+	case ST_BREAK:
+		line(em, "break;");
+		break;
+	case ST_CONTINUE:
+		line(em, "continue;");
+		break;
+	case ST_EMPTY:
+		break;
+	}
+}
+
+/* ---- frames, functions, probes ---- */
+
+static void emit_frame_struct(struct emitter *em, const char *name, struct symbol **locals, int nlocals,
+			      int ntmp)
+{
+	line(em, "struct %s_locals {", name);
+	for (int i = 0; i < nlocals; i++) {
+		if (locals[i]->type == TYPE_STRING)
+			line(em, "\tchar l_%s[MAXSTRINGLEN];", locals[i]->name);
+		else
+			line(em, "\tint64_t l_%s;", locals[i]->name);
+	}
+	for (int i = 0; i < ntmp; i++)
+		line(em, "\tchar tmp%d[MAXSTRINGLEN];", i);
+	line(em, "\tint64_t cond;");
+	line(em, "};");
+	line(em, "%s", "");
+}
+
+/* Emits the body into a separate buffer first: the frame struct, which
+ * must come before it, needs the number of temporaries. */
+static char *emit_body(struct emitter *em, struct stmt *body)
+{
+	struct strbuf saved = em->out;
+	char *text;
+
+	memset(&em->out, 0, sizeof(em->out));
+	em->ntmp = 0;
+	em->depth = 1;
+	emit_block_body(em, body, 0);
+	em->depth = 0;
+	text = sb_steal(&em->out);
+	em->out = saved;
+	return text;
+}
+
+static void emit_function_signature(struct emitter *em, struct function *f, int declaration)
+{
+	struct strbuf sb = {0};
+
+	sb_printf(&sb, "static %sfunction_%s(struct stp_context *c", c_type(f->type), f->name);
+	if (f->type == TYPE_STRING)
+		sb_add(&sb, ", char *ret");
+	for (int i = 0; i < f->params.len; i++) {
+		struct symbol *p = f->params.items[i];
+
+		sb_printf(&sb, ", %sarg_%s", p->type == TYPE_STRING ? "const char *" : "int64_t ", p->name);
+	}
+	sb_add(&sb, declaration ? ");" : ")");
+	line(em, "%s", sb.buf);
+	free(sb.buf);
+}
+
+static void emit_function(struct emitter *em, struct function *f)
+{
+	char *name = xasprintf("function_%s", f->name);
+	char *body, *near;
+
+	em->func = f;
+	body = emit_body(em, f->body);
+	emit_frame_struct(em, name, f->locals.items, f->locals.len, em->ntmp);
+	emit_function_signature(em, f, 0);
+	line(em, "{");
+	near = near_literal(xasprintf("function '%s'", f->name), &f->loc);
+	line(em, "\tstruct %s_locals *l = stp_frame_push(c, sizeof(*l), %s);", name, near);
+	if (f->type != TYPE_STRING)
+		line(em, "\tint64_t ret = 0;");
+	line(em, "%s", "");
+	line(em, "\tif (!l)");
+	line(em, "\t\treturn %s;", f->type == TYPE_STRING ? "ret" : "0");
+	if (f->type == TYPE_STRING)
+		line(em, "\tret[0] = '\\0';");
+	for (int i = 0; i < f->params.len; i++) {
+		struct symbol *p = f->params.items[i];
+
+		if (p->type == TYPE_STRING)
+			line(em, "\tstp_strcpy(l->l_%s, arg_%s);", p->name, p->name);
+		else
+			line(em, "\tl->l_%s = arg_%s;", p->name, p->name);
+	}
+	sb_add(&em->out, body);
+	line(em, "out: __maybe_unused;");
+	line(em, "\tstp_frame_pop(c, sizeof(*l));");
+	line(em, "\treturn ret;");
+	line(em, "}");
+	line(em, "%s", "");
+	em->func = NULL;
+	free(body);
+	free(name);
+	free(near);
+}
+
+static void emit_probe(struct emitter *em, struct probe *p)
+{
+	char *name = xasprintf("probe_%d", p->index);
+	char *where = format_loc(&p->loc);
+	char *body;
+
+	body = emit_body(em, p->body);
+	emit_frame_struct(em, name, p->locals.items, p->locals.len, em->ntmp);
+	line(em, "/* probe %s at %s */", p->points.items[0]->text, where);
+	line(em, "static void %s(struct stp_context *c)", name);
+	line(em, "{");
+	line(em, "\tstruct %s_locals *l = stp_frame_push(c, sizeof(*l), NULL);", name);
+	line(em, "%s", "");
+	line(em, "\tif (!l)");
+	line(em, "\t\treturn;");
+	sb_add(&em->out, body);
+	line(em, "out: __maybe_unused;");
+	line(em, "\tstp_frame_pop(c, sizeof(*l));");
+	line(em, "}");
+	line(em, "%s", "");
+	free(body);
+	free(where);
+	free(name);
+}
+
+static int writes_global(const struct probe *p, const struct symbol *g)
+{
+	for (int i = 0; i < p->writes.len; i++)
+		if (p->writes.items[i] == g)
+			return 1;
+	return 0;
+}
+
+static int touches_global(const struct probe *p, const struct symbol *g)
+{
+	for (int i = 0; i < p->reads.len; i++)
+		if (p->reads.items[i] == g)
+			return 1;
+	return writes_global(p, g);
+}
+
+/* Locks in global declaration order, so no two probes deadlock. */
+static void emit_lock_table(struct emitter *em, struct probe *p)
+{
+	struct script *s = &em->sess->script;
+
+	if (!p->reads.len && !p->writes.len)
+		return;
+	line(em, "static const struct stp_lock_req probe_%d_locks[] = {", p->index);
+	for (int i = 0; i < s->globals.len; i++) {
+		struct symbol *g = s->globals.items[i];
+
+		if (touches_global(p, g))
+			line(em, "\t{ &lock_%s, %s },", g->name, writes_global(p, g) ? "true" : "false");
+	}
+	line(em, "};");
+	line(em, "%s", "");
+}
+
+static void emit_probe_table(struct emitter *em)
+{
+	struct script *s = &em->sess->script;
+
+	line(em, "static struct stp_probe stp_probes[] = {");
+	for (int i = 0; i < s->derived.len; i++) {
+		struct derived_probe *dp = s->derived.items[i];
+		struct probe *p = dp->probe;
+		struct strbuf fields = {0};
+		char *where = format_loc(&dp->point->loc);
+
+		dp->provider->emit_fields(&fields, dp);
+		line(em, "\t{");
+		line(em, "\t\t.pp = %s,", quoted(dp->point->text));
+		line(em, "\t\t.location = %s,", quoted(where));
+		line(em, "\t\t.handler = probe_%d,", p->index);
+		line(em, "\t\t%s,", fields.buf);
+		if (p->reads.len || p->writes.len)
+			line(em, "\t\t.locks = probe_%d_locks, .nlocks = ARRAY_SIZE(probe_%d_locks),", p->index,
+			     p->index);
+		line(em, "\t},");
+		free(fields.buf);
+		free(where);
+	}
+	line(em, "};");
+	line(em, "%s", "");
+}
+
+static void emit_globals(struct emitter *em)
+{
+	struct script *s = &em->sess->script;
+
+	for (int i = 0; i < s->globals.len; i++) {
+		struct symbol *g = s->globals.items[i];
+		char *init = g->init ? emit_expr(em, g->init) : NULL;
+
+		if (!g->used)
+			continue;
+		if (g->type == TYPE_STRING)
+			line(em, "static char g_%s[MAXSTRINGLEN]%s%s;", g->name, init ? " = " : "", init ? init : "");
+		else
+			line(em, "static int64_t g_%s%s%s;", g->name, init ? " = " : "", init ? init : "");
+		line(em, "static DEFINE_RWLOCK(lock_%s);", g->name);
+		free(init);
+	}
+	if (s->globals.len)
+		line(em, "%s", "");
+}
+
+/* Bytes of frames one CPU needs: the largest probe frame, plus MAXNESTING
+ * of the largest function frame. */
+static void emit_frame_size(struct emitter *em)
+{
+	struct script *s = &em->sess->script;
+	struct strbuf probes = {0}, funcs = {0};
+
+	sb_add(&probes, "0");
+	sb_add(&funcs, "0");
+	for (int i = 0; i < s->probes.len; i++) {
+		char *prev = sb_steal(&probes);
+
+		sb_printf(&probes, "STP_MAX(%s, sizeof(struct probe_%d_locals))", prev, i);
+		free(prev);
+	}
+	for (int i = 0; i < s->functions.len; i++) {
+		char *prev;
+
+		if (!s->functions.items[i]->used)
+			continue;
+		prev = sb_steal(&funcs);
+		sb_printf(&funcs, "STP_MAX(%s, sizeof(struct function_%s_locals))", prev,
+			  s->functions.items[i]->name);
+		free(prev);
+	}
+	line(em, "#define STP_FRAME_SIZE (ALIGN(%s, 8) + \\", probes.buf);
+	line(em, "\t\t\tMAXNESTING * ALIGN(%s, 8))", funcs.buf);
+	free(probes.buf);
+	free(funcs.buf);
+}
+
+static void emit_header(struct emitter *em)
+{
+	struct session *sess = em->sess;
+	const char *name = sess->script_file ? sess->script_file : "<input>";
+
+	line(em, "/*");
+	line(em, " * Generated by stap from %s.", name);
+	line(em, " * Build with kbuild against runtime/; see runtime/runtime.h.");
+	line(em, " */");
+	for (int i = 0; i < sess->defines.len; i++) {
+		char *d = xstrdup(sess->defines.items[i]);
+		char *eq = strchr(d, '=');
+
+		if (eq)
+			*eq = ' ';
+		line(em, "#define %s", d);
+		free(d);
+	}
+	line(em, "#define STP_SCRIPT_NAME %s", quoted(name));
+	line(em, "#include \"runtime.h\"");
+	line(em, "%s", "");
+}
+
+int pass3_emit(struct session *sess)
+{
+	struct emitter em = { .sess = sess };
+	struct script *s = &sess->script;
+
+	emit_header(&em);
+	emit_globals(&em);
+	for (int i = 0; i < s->functions.len; i++)
+		if (s->functions.items[i]->used)
+			emit_function_signature(&em, s->functions.items[i], 1);
+	if (s->functions.len)
+		line(&em, "%s", "");
+	for (int i = 0; i < s->functions.len; i++)
+		if (s->functions.items[i]->used)
+			emit_function(&em, s->functions.items[i]);
+	for (int i = 0; i < s->probes.len; i++) {
+		emit_probe(&em, s->probes.items[i]);
+		emit_lock_table(&em, s->probes.items[i]);
+	}
+	emit_probe_table(&em);
+	emit_frame_size(&em);
+	line(&em, "#include \"module.c\"");
+	sess->c_source = sb_steal(&em.out);
+	return 0;
+}

@@ -1,0 +1,440 @@
+/* stap: translate a SystemTap script into a kernel module and run it.
+ * Parses the command line, then runs the five passes in order. */
+#include "session.h"
+
+#include "parse.h"
+#include "remote_qemu.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STAP_VERSION "0.1"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: stap [OPTIONS] SCRIPT-FILE [ARGS...]\n"
+	      "       stap [OPTIONS] -e SCRIPT [ARGS...]\n"
+	      "       stap [OPTIONS] - [ARGS...]         (script on standard input)\n"
+	      "Options:\n"
+	      "  -e SCRIPT        run the given script text\n"
+	      "  -p NUM           stop after pass NUM (1 parse, 2 elaborate, 3 C, 4 build, 5 run)\n"
+	      "  -v               more verbose: one line per pass with its time (repeatable)\n"
+	      "  -k               keep the temporary build directory\n"
+	      "  -m NAME          name the module NAME\n"
+	      "  -r RELEASE       build for kernel RELEASE (default: the running kernel)\n"
+	      "  -o FILE          write the script's output to FILE\n"
+	      "  -c CMD           run CMD while the script runs; target() is its pid\n"
+	      "  -x PID           target() is PID\n"
+	      "  -D NAME=VALUE    define a C macro for the module (e.g. -D MAXACTION=10000)\n"
+	      "  -R DIR           runtime directory\n"
+	      "  -I DIR           additional tapset directory\n"
+	      "  -w               suppress warnings\n"
+	      "  --remote=qemu[:KERNEL-IMAGE]\n"
+	      "                   run pass 5 in a throw-away qemu guest of that kernel\n"
+	      "                   (default: the newest /boot/vmlinuz-R with /lib/modules/R/build)\n"
+	      "  --remote-timeout=SECONDS\n"
+	      "                   kill the guest if the script has not ended by then\n"
+	      "  -h, --help       this help\n"
+	      "  -V, --version    version\n",
+	      out);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* CPU time of stap and the programs it ran (kbuild's compilers). */
+static double cpu_ms(int which_sys)
+{
+	double total = 0;
+
+	for (int who = 0; who < 2; who++) {
+		struct rusage ru;
+		struct timeval *tv = which_sys ? &ru.ru_stime : &ru.ru_utime;
+
+		getrusage(who ? RUSAGE_CHILDREN : RUSAGE_SELF, &ru);
+		total += tv->tv_sec * 1e3 + tv->tv_usec / 1e3;
+	}
+	return total;
+}
+
+struct pass_clock {
+	double real, user, sys;
+};
+
+static struct pass_clock clock_start(void)
+{
+	struct pass_clock c = { now_ms(), cpu_ms(0), cpu_ms(1) };
+
+	return c;
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The directory of our own binary, so runtime/ and tapset/ are found
+ * next to it in the build tree, or under ../share/systemtap installed. */
+static char *own_dir(void)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return xstrdup(".");
+	buf[n] = '\0';
+	return xstrdup(dirname(buf));
+}
+
+/* runtime/ or tapset/: $SYSTEMTAP_RUNTIME or $SYSTEMTAP_TAPSET, else next
+ * to the binary (the build tree), else the installed copy. */
+static char *find_data_dir(const char *bindir, const char *what, const char *env)
+{
+	char *path;
+
+	if (getenv(env) && *getenv(env))
+		return xstrdup(getenv(env));
+	path = xasprintf("%s/%s", bindir, what);
+
+	if (is_dir(path))
+		return path;
+	free(path);
+	return xasprintf("%s/../share/systemtap/%s", bindir, what);
+}
+
+/* kbuild runs in another directory, so -I paths must be absolute. */
+static const char *absolute_path(const char *path)
+{
+	char *abs = realpath(path, NULL);
+
+	return abs ? abs : path;
+}
+
+static int parse_remote(struct session *s, const char *spec)
+{
+	if (strncmp(spec, "qemu", 4) || (spec[4] && spec[4] != ':')) {
+		fprintf(stderr, "stap: unsupported --remote '%s' (expected qemu or qemu:KERNEL-IMAGE)\n", spec);
+		return -1;
+	}
+	s->remote = spec;
+	if (spec[4] == ':')
+		s->remote_kernel = spec + 5;
+	return 0;
+}
+
+enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT };
+
+static int parse_options(struct session *s, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "remote", required_argument, NULL, OPT_REMOTE },
+		{ "remote-timeout", required_argument, NULL, OPT_REMOTE_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:whV", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'e': s->script_text = optarg; break;
+		case 'p':
+			s->last_pass = (int)strtol(optarg, &end, 10);
+			if (*end || s->last_pass < 1 || s->last_pass > 5) {
+				fprintf(stderr, "stap: -p takes 1 to 5, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'v': s->verbose++; break;
+		case 'k': s->keep_tmpdir = 1; break;
+		case 'm': s->module_name = optarg; break;
+		case 'r': s->release = optarg; break;
+		case 'o': s->output_file = optarg; break;
+		case 'c': s->target_cmd = optarg; break;
+		case 'x':
+			s->target_pid = strtol(optarg, &end, 10);
+			if (*end || s->target_pid <= 0) {
+				fprintf(stderr, "stap: -x takes a process id, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'D':
+			if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_", optarg[0]) ||
+			    strpbrk(optarg, " \t\n\"\\")) {
+				fprintf(stderr, "stap: -D takes NAME or NAME=VALUE, not '%s'\n", optarg);
+				return -1;
+			}
+			vec_push(&s->defines, optarg);
+			break;
+		case 'R': s->runtime_dir = optarg; break;
+		case 'I': vec_push(&s->tapset_dirs, optarg); break;
+		case 'w': s->suppress_warnings = 1; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V':
+			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);
+			exit(0);
+		case OPT_REMOTE:
+			if (parse_remote(s, optarg) < 0)
+				return -1;
+			break;
+		case OPT_REMOTE_TIMEOUT:
+			s->remote_timeout = (int)strtol(optarg, &end, 10);
+			if (*end || s->remote_timeout < 0) {
+				fprintf(stderr, "stap: --remote-timeout takes seconds, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (!s->script_text) {
+		if (optind >= argc) {
+			fputs("stap: no script given (a file, '-' for standard input, or -e SCRIPT)\n", stderr);
+			return -1;
+		}
+		s->script_file = argv[optind++];
+	}
+	for (; optind < argc; optind++)
+		vec_push(&s->args, argv[optind]);
+	return 0;
+}
+
+static struct source *load_source(const char *path, const char *text)
+{
+	struct source *src = xcalloc(1, sizeof(*src));
+
+	if (text) {
+		src->name = xstrdup("<input>");
+		src->text = xstrdup(text);
+		return src;
+	}
+	src->name = xstrdup(strcmp(path, "-") ? path : "<stdin>");
+	src->text = read_file(path, NULL);
+	if (!src->text) {
+		fprintf(stderr, "stap: cannot read %s: %s\n", path, strerror(errno));
+		free(src->name);
+		free(src);
+		return NULL;
+	}
+	return src;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Parses every .stp file of a tapset directory into the library. */
+static int load_tapset_dir(struct session *s, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	VEC(char *) names = {0};
+	int errors = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 4 && !strcmp(de->d_name + n - 4, ".stp"))
+			vec_push(&names, xasprintf("%s/%s", dir, de->d_name));
+	}
+	closedir(d);
+	if (names.len)
+		qsort(names.items, names.len, sizeof(char *), name_cmp);
+	for (int i = 0; i < names.len; i++) {
+		struct source *src = load_source(names.items[i], NULL);
+
+		if (!src || parse_source(&s->library, src))
+			errors++;
+		s->library_files++;
+	}
+	free(names.items);
+	return errors ? -1 : 0;
+}
+
+int pass1_parse(struct session *s)
+{
+	struct source *src = load_source(s->script_file, s->script_text);
+
+	if (!src)
+		return -1;
+	if (parse_source(&s->script, src))
+		return -1;
+	for (int i = 0; i < s->tapset_dirs.len; i++)
+		if (load_tapset_dir(s, s->tapset_dirs.items[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int make_tmpdir(struct session *s)
+{
+	const char *base = getenv("TMPDIR");
+
+	s->tmpdir = xasprintf("%s/stapXXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(s->tmpdir)) {
+		fprintf(stderr, "stap: cannot create %s: %s\n", s->tmpdir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_tmpdir(struct session *s)
+{
+	char *cmd;
+
+	if (!s->tmpdir)
+		return;
+	if (s->keep_tmpdir) {
+		fprintf(stderr, "Keeping temporary directory \"%s\"\n", s->tmpdir);
+		return;
+	}
+	cmd = xasprintf("rm -rf '%s'", s->tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "stap: cannot remove %s\n", s->tmpdir);
+	free(cmd);
+}
+
+/* Which kernel the module is for: -r, the --remote guest's, or ours. */
+static int choose_release(struct session *s)
+{
+	static struct utsname u;
+	char release[256];
+
+	if (s->remote) {
+		if (!s->remote_kernel) {
+			char *k = guest_default_kernel();
+
+			if (!k) {
+				fputs("stap: --remote=qemu: no /boot/vmlinuz-R with /lib/modules/R/build found\n",
+				      stderr);
+				return -1;
+			}
+			s->remote_kernel = k;
+		}
+		if (guest_kernel_release(s->remote_kernel, release, sizeof(release)) != 0) {
+			fprintf(stderr, "stap: cannot read the kernel release of %s\n", s->remote_kernel);
+			return -1;
+		}
+		if (s->release && strcmp(s->release, release)) {
+			fprintf(stderr, "stap: -r %s does not match the guest kernel %s\n", s->release, release);
+			return -1;
+		}
+		s->release = xstrdup(release);
+	} else if (!s->release) {
+		uname(&u);
+		s->release = u.release;
+	}
+	s->kernel_build_dir = xasprintf("/lib/modules/%s/build", s->release);
+	return 0;
+}
+
+static void report_pass(struct session *s, int pass, const char *what, struct pass_clock start)
+{
+	if (s->verbose)
+		fprintf(stderr, "Pass %d: %s in %.0fusr/%.0fsys/%.0freal ms.\n", pass, what,
+			cpu_ms(0) - start.user, cpu_ms(1) - start.sys, now_ms() - start.real);
+}
+
+static int fail_pass(int pass, const char *what)
+{
+	fprintf(stderr, "Pass %d: %s failed.\n", pass, what);
+	return 1;
+}
+
+static int run_passes(struct session *s)
+{
+	struct pass_clock t = clock_start();
+	char *what;
+
+	if (pass1_parse(s) < 0)
+		return fail_pass(1, "parse");
+	what = xasprintf("parsed user script and %d library script%s", s->library_files,
+			 s->library_files == 1 ? "" : "s");
+	report_pass(s, 1, what, t);
+	if (s->last_pass == 1) {
+		print_script(stdout, &s->script, 0);
+		return 0;
+	}
+	t = clock_start();
+	if (pass2_elaborate(s) < 0)
+		return fail_pass(2, "analysis");
+	report_pass(s, 2, "analyzed script", t);
+	if (s->last_pass == 2) {
+		print_script(stdout, &s->script, 1);
+		return 0;
+	}
+	if (choose_release(s) < 0)
+		return 1;
+	t = clock_start();
+	pass3_emit(s);
+	report_pass(s, 3, "translated to C", t);
+	if (s->last_pass == 3) {
+		fputs(s->c_source, stdout);
+		return 0;
+	}
+	t = clock_start();
+	if (make_tmpdir(s) < 0 || pass4_build(s) < 0)
+		return fail_pass(4, "compilation");
+	what = xasprintf("compiled C into \"%s.ko\"", s->module_name);
+	report_pass(s, 4, what, t);
+	if (s->last_pass == 4) {
+		char *dest = xasprintf("%s.ko", s->module_name);
+		char *data;
+		size_t len;
+
+		data = read_file(s->module_path, &len);
+		if (!data || write_file(dest, data, len) < 0) {
+			fprintf(stderr, "stap: cannot copy the module to %s: %s\n", dest, strerror(errno));
+			return 1;
+		}
+		printf("%s\n", dest);
+		return 0;
+	}
+	t = clock_start();
+	if (pass5_run(s) < 0)
+		return fail_pass(5, "run");
+	report_pass(s, 5, "run completed", t);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct session s = { .last_pass = 5 };
+	int rc;
+
+	if (parse_options(&s, argc, argv) < 0)
+		return 1;
+	s.bindir = own_dir();
+	if (!s.runtime_dir)
+		s.runtime_dir = find_data_dir(s.bindir, "runtime", "SYSTEMTAP_RUNTIME");
+	s.runtime_dir = absolute_path(s.runtime_dir);
+	vec_push(&s.tapset_dirs, find_data_dir(s.bindir, "tapset", "SYSTEMTAP_TAPSET"));
+	if (!pass5_possible(&s))
+		return 1;
+	rc = run_passes(&s);
+	remove_tmpdir(&s);
+	return rc;
+}

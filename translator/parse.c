@@ -1,0 +1,635 @@
+/* Pass 1: a recursive-descent parser over the lexer's tokens.  It keeps
+ * one token of lookahead and stops at the first error of each source. */
+#include "parse.h"
+
+#include "lexer.h"
+
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct parser {
+	struct lexer lx;
+	struct token tok;	/* current */
+	struct token next;	/* one more, for `a = b` vs. `a(...)` */
+	struct script *script;
+	jmp_buf fail;
+};
+
+static void fail(struct parser *ps)
+{
+	longjmp(ps->fail, 1);
+}
+
+static void error_at(struct parser *ps, const struct token *tok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void error_at(struct parser *ps, const struct token *tok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag("parse", &tok->loc, fmt, ap);
+	va_end(ap);
+	fail(ps);
+}
+
+static void lex(struct parser *ps, struct token *tok)
+{
+	if (lexer_next(&ps->lx, tok) < 0)
+		fail(ps);
+}
+
+static void advance(struct parser *ps)
+{
+	ps->tok = ps->next;
+	lex(ps, &ps->next);
+}
+
+static int is_op(const struct token *tok, const char *op)
+{
+	return tok->kind == TK_OP && !strcmp(tok->text, op);
+}
+
+static int is_word(const struct token *tok, const char *word)
+{
+	return tok->kind == TK_IDENT && !strcmp(tok->text, word);
+}
+
+static int accept_op(struct parser *ps, const char *op)
+{
+	if (!is_op(&ps->tok, op))
+		return 0;
+	advance(ps);
+	return 1;
+}
+
+static void expect_op(struct parser *ps, const char *op)
+{
+	if (!accept_op(ps, op)) {
+		char *what = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected '%s', found %s", op, what);
+	}
+}
+
+static char *expect_ident(struct parser *ps, const char *what)
+{
+	char *name;
+
+	if (ps->tok.kind != TK_IDENT || is_keyword(ps->tok.text) ||
+	    ps->tok.text[0] == '$' || ps->tok.text[0] == '@') {
+		char *found = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected %s, found %s", what, found);
+	}
+	name = ps->tok.text;
+	advance(ps);
+	return name;
+}
+
+/* ---- expressions ---- */
+
+static struct expr *parse_expr(struct parser *ps);
+
+static struct expr *new_expr_at(struct parser *ps, enum expr_kind kind, const struct token *tok)
+{
+	struct expr *e = expr_new(kind, tok->loc);
+
+	(void)ps;
+	e->near = token_describe(tok);
+	return e;
+}
+
+static struct expr *parse_call_args(struct parser *ps, struct expr *call)
+{
+	expect_op(ps, "(");
+	if (!accept_op(ps, ")")) {
+		do {
+			vec_push(&call->args, parse_expr(ps));
+		} while (accept_op(ps, ","));
+		expect_op(ps, ")");
+	}
+	return call;
+}
+
+static struct expr *parse_primary(struct parser *ps)
+{
+	struct token tok = ps->tok;
+	struct expr *e;
+
+	if (tok.kind == TK_NUMBER) {
+		e = new_expr_at(ps, EX_NUMBER, &tok);
+		e->num = tok.num;
+		advance(ps);
+		return e;
+	}
+	if (tok.kind == TK_STRING) {
+		e = new_expr_at(ps, EX_STRING, &tok);
+		e->str = tok.text;
+		advance(ps);
+		/* Adjacent literals join, as in C. */
+		while (ps->tok.kind == TK_STRING) {
+			e->str = xasprintf("%s%s", e->str, ps->tok.text);
+			advance(ps);
+		}
+		return e;
+	}
+	if (accept_op(ps, "(")) {
+		e = parse_expr(ps);
+		expect_op(ps, ")");
+		return e;
+	}
+	if (tok.kind == TK_IDENT && !is_keyword(tok.text) && tok.text[0] != '$' && tok.text[0] != '@') {
+		advance(ps);
+		if (is_op(&ps->tok, "(")) {
+			e = new_expr_at(ps, EX_CALL, &tok);
+			e->name = tok.text;
+			return parse_call_args(ps, e);
+		}
+		e = new_expr_at(ps, EX_VAR, &tok);
+		e->name = tok.text;
+		return e;
+	}
+	if (tok.kind == TK_IDENT && (tok.text[0] == '$' || tok.text[0] == '@'))
+		error_at(ps, &tok, "'%s' is not supported yet", tok.text);
+	{
+		char *what = token_describe(&tok);
+
+		error_at(ps, &tok, "expected an expression, found %s", what);
+	}
+	return NULL;
+}
+
+static int is_lvalue(const struct expr *e)
+{
+	return e->kind == EX_VAR;
+}
+
+static struct expr *parse_postfix(struct parser *ps)
+{
+	struct expr *e = parse_primary(ps);
+
+	/* After a non-variable, ++ or -- starts the next statement. */
+	while (is_lvalue(e) && (is_op(&ps->tok, "++") || is_op(&ps->tok, "--"))) {
+		struct expr *inc = new_expr_at(ps, EX_INCDEC, &ps->tok);
+
+		inc->op = ps->tok.text;
+		inc->postfix = 1;
+		inc->lhs = e;
+		advance(ps);
+		e = inc;
+	}
+	return e;
+}
+
+static struct expr *parse_unary(struct parser *ps)
+{
+	static const char *const unary_ops[] = { "-", "+", "!", "~", NULL };
+	struct token tok = ps->tok;
+
+	if (is_op(&tok, "++") || is_op(&tok, "--")) {
+		struct expr *e = new_expr_at(ps, EX_INCDEC, &tok);
+
+		advance(ps);
+		e->op = tok.text;
+		e->lhs = parse_unary(ps);
+		if (!is_lvalue(e->lhs))
+			error_at(ps, &tok, "'%s' needs a variable", tok.text);
+		return e;
+	}
+	for (int i = 0; unary_ops[i]; i++) {
+		if (is_op(&tok, unary_ops[i])) {
+			struct expr *e = new_expr_at(ps, EX_UNARY, &tok);
+
+			advance(ps);
+			e->op = tok.text;
+			e->lhs = parse_unary(ps);
+			return e;
+		}
+	}
+	return parse_postfix(ps);
+}
+
+/* Binary operators by precedence level, loosest first, as in C. */
+static const char *const binary_levels[][7] = {
+	{ "||" },
+	{ "&&" },
+	{ "|" },
+	{ "^" },
+	{ "&" },
+	{ "==", "!=", "<", "<=", ">", ">=" },
+	{ "<<", ">>" },
+	{ "." },
+	{ "+", "-" },
+	{ "*", "/", "%" },
+};
+#define N_LEVELS ((int)(sizeof(binary_levels) / sizeof(binary_levels[0])))
+
+static const char *match_level(struct parser *ps, int level)
+{
+	for (int i = 0; i < 7 && binary_levels[level][i]; i++)
+		if (is_op(&ps->tok, binary_levels[level][i]))
+			return binary_levels[level][i];
+	return NULL;
+}
+
+static struct expr *parse_binary(struct parser *ps, int level)
+{
+	struct expr *e;
+	const char *op;
+
+	if (level == N_LEVELS)
+		return parse_unary(ps);
+	e = parse_binary(ps, level + 1);
+	while ((op = match_level(ps, level))) {
+		struct expr *b = new_expr_at(ps, strcmp(op, ".") ? EX_BINARY : EX_CONCAT, &ps->tok);
+
+		advance(ps);
+		b->op = op;
+		b->lhs = e;
+		b->rhs = parse_binary(ps, level + 1);
+		e = b;
+	}
+	return e;
+}
+
+static struct expr *parse_ternary(struct parser *ps)
+{
+	struct expr *cond = parse_binary(ps, 0);
+	struct expr *e;
+
+	if (!is_op(&ps->tok, "?"))
+		return cond;
+	e = new_expr_at(ps, EX_TERNARY, &ps->tok);
+	advance(ps);
+	e->cond = cond;
+	e->lhs = parse_expr(ps);
+	expect_op(ps, ":");
+	e->rhs = parse_ternary(ps);
+	return e;
+}
+
+static const char *const assign_ops[] = {
+	"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", ".=", NULL,
+};
+
+static struct expr *parse_expr(struct parser *ps)
+{
+	struct expr *lhs = parse_ternary(ps);
+
+	for (int i = 0; assign_ops[i]; i++) {
+		if (is_op(&ps->tok, assign_ops[i])) {
+			struct expr *e = new_expr_at(ps, EX_ASSIGN, &ps->tok);
+
+			if (!is_lvalue(lhs))
+				error_at(ps, &ps->tok, "left side of '%s' is not a variable", assign_ops[i]);
+			advance(ps);
+			e->op = assign_ops[i];
+			e->lhs = lhs;
+			e->rhs = parse_expr(ps);
+			return e;
+		}
+	}
+	return lhs;
+}
+
+/* ---- statements ---- */
+
+static struct stmt *parse_stmt(struct parser *ps);
+
+static struct stmt *new_stmt_at(enum stmt_kind kind, const struct token *tok)
+{
+	struct stmt *s = stmt_new(kind, tok->loc);
+
+	s->near = token_describe(tok);
+	return s;
+}
+
+static struct stmt *parse_block(struct parser *ps)
+{
+	struct stmt *b = new_stmt_at(ST_BLOCK, &ps->tok);
+
+	expect_op(ps, "{");
+	while (!is_op(&ps->tok, "}")) {
+		if (ps->tok.kind == TK_EOF)
+			error_at(ps, &ps->tok, "missing '}' (the block opened at line %d)", b->loc.line);
+		vec_push(&b->body, parse_stmt(ps));
+	}
+	advance(ps);
+	return b;
+}
+
+static struct stmt *parse_if(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_IF, &ps->tok);
+
+	advance(ps);
+	expect_op(ps, "(");
+	s->cond = parse_expr(ps);
+	expect_op(ps, ")");
+	s->then = parse_stmt(ps);
+	if (is_word(&ps->tok, "else")) {
+		advance(ps);
+		s->else_ = parse_stmt(ps);
+	}
+	return s;
+}
+
+static struct stmt *parse_while(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_WHILE, &ps->tok);
+
+	advance(ps);
+	expect_op(ps, "(");
+	s->cond = parse_expr(ps);
+	expect_op(ps, ")");
+	s->then = parse_stmt(ps);
+	return s;
+}
+
+static struct stmt *parse_for(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_FOR, &ps->tok);
+
+	advance(ps);
+	expect_op(ps, "(");
+	if (!is_op(&ps->tok, ";"))
+		s->init = parse_expr(ps);
+	expect_op(ps, ";");
+	if (!is_op(&ps->tok, ";"))
+		s->cond = parse_expr(ps);
+	expect_op(ps, ";");
+	if (!is_op(&ps->tok, ")"))
+		s->incr = parse_expr(ps);
+	expect_op(ps, ")");
+	s->then = parse_stmt(ps);
+	return s;
+}
+
+static int starts_expression(const struct token *tok)
+{
+	return !(tok->kind == TK_EOF || is_op(tok, "}") || is_op(tok, ";") ||
+		 (tok->kind == TK_IDENT && is_keyword(tok->text)));
+}
+
+static struct stmt *parse_simple_keyword(struct parser *ps, enum stmt_kind kind)
+{
+	struct stmt *s = new_stmt_at(kind, &ps->tok);
+
+	advance(ps);
+	if (kind == ST_RETURN && starts_expression(&ps->tok))
+		s->expr = parse_expr(ps);
+	accept_op(ps, ";");
+	return s;
+}
+
+static struct stmt *parse_stmt(struct parser *ps)
+{
+	struct token tok = ps->tok;
+	struct stmt *s;
+
+	if (is_op(&tok, "{"))
+		return parse_block(ps);
+	if (is_op(&tok, ";")) {
+		advance(ps);
+		return new_stmt_at(ST_EMPTY, &tok);
+	}
+	if (is_word(&tok, "if"))
+		return parse_if(ps);
+	if (is_word(&tok, "while"))
+		return parse_while(ps);
+	if (is_word(&tok, "for"))
+		return parse_for(ps);
+	if (is_word(&tok, "return"))
+		return parse_simple_keyword(ps, ST_RETURN);
+	if (is_word(&tok, "break"))
+		return parse_simple_keyword(ps, ST_BREAK);
+	if (is_word(&tok, "continue"))
+		return parse_simple_keyword(ps, ST_CONTINUE);
+	if (is_word(&tok, "next"))
+		return parse_simple_keyword(ps, ST_NEXT);
+	if (tok.kind == TK_IDENT && is_keyword(tok.text)) {
+		char *what = token_describe(&tok);
+
+		error_at(ps, &tok, "unexpected %s", what);
+	}
+	s = new_stmt_at(ST_EXPR, &tok);
+	s->expr = parse_expr(ps);
+	accept_op(ps, ";");
+	return s;
+}
+
+/* ---- declarations ---- */
+
+static struct symbol *find_global(struct script *sc, const char *name)
+{
+	for (int i = 0; i < sc->globals.len; i++)
+		if (!strcmp(sc->globals.items[i]->name, name))
+			return sc->globals.items[i];
+	return NULL;
+}
+
+static void parse_global(struct parser *ps)
+{
+	advance(ps);
+	do {
+		struct token tok = ps->tok;
+		struct symbol *g = xcalloc(1, sizeof(*g));
+		struct symbol *old;
+
+		g->kind = SYM_GLOBAL;
+		g->name = expect_ident(ps, "a global variable name");
+		g->loc = tok.loc;
+		old = find_global(ps->script, g->name);
+		if (old) {
+			diag("parse", &tok.loc, "duplicate global '%s'", g->name);
+			diag_also(&old->loc);
+			fail(ps);
+		}
+		if (accept_op(ps, "=")) {
+			struct token v = ps->tok;
+			int negate = accept_op(ps, "-");
+
+			if (ps->tok.kind != TK_NUMBER && (negate || ps->tok.kind != TK_STRING))
+				error_at(ps, &v, "a global's initial value must be a number or a string literal");
+			g->init = parse_primary(ps);
+			if (negate)
+				g->init->num = -g->init->num;
+		}
+		g->index = ps->script->globals.len;
+		vec_push(&ps->script->globals, g);
+	} while (accept_op(ps, ","));
+	accept_op(ps, ";");
+}
+
+static enum type parse_type_annotation(struct parser *ps)
+{
+	if (!accept_op(ps, ":"))
+		return TYPE_UNKNOWN;
+	if (is_word(&ps->tok, "long")) {
+		advance(ps);
+		return TYPE_LONG;
+	}
+	if (is_word(&ps->tok, "string")) {
+		advance(ps);
+		return TYPE_STRING;
+	}
+	error_at(ps, &ps->tok, "expected a type ('long' or 'string')");
+	return TYPE_UNKNOWN;
+}
+
+static void parse_function(struct parser *ps)
+{
+	struct function *f = xcalloc(1, sizeof(*f));
+
+	advance(ps);
+	f->loc = ps->tok.loc;
+	f->name = expect_ident(ps, "a function name");
+	f->type_loc = f->loc;
+	f->type = parse_type_annotation(ps);
+	for (int i = 0; i < ps->script->functions.len; i++) {
+		struct function *old = ps->script->functions.items[i];
+
+		if (!strcmp(old->name, f->name)) {
+			diag("parse", &f->loc, "duplicate function '%s'", f->name);
+			diag_also(&old->loc);
+			fail(ps);
+		}
+	}
+	expect_op(ps, "(");
+	if (!is_op(&ps->tok, ")")) {
+		do {
+			struct symbol *p = xcalloc(1, sizeof(*p));
+
+			p->kind = SYM_PARAM;
+			p->loc = ps->tok.loc;
+			p->name = expect_ident(ps, "a parameter name");
+			p->type_loc = p->loc;
+			p->type = parse_type_annotation(ps);
+			for (int i = 0; i < f->params.len; i++)
+				if (!strcmp(f->params.items[i]->name, p->name))
+					error_at(ps, &ps->tok, "duplicate parameter '%s'", p->name);
+			vec_push(&f->params, p);
+			vec_push(&f->locals, p);
+		} while (accept_op(ps, ","));
+	}
+	expect_op(ps, ")");
+	f->body = parse_block(ps);
+	vec_push(&ps->script->functions, f);
+}
+
+static struct probe_component *parse_component(struct parser *ps)
+{
+	struct probe_component *c = xcalloc(1, sizeof(*c));
+
+	c->loc = ps->tok.loc;
+	if (ps->tok.kind != TK_IDENT) {
+		char *what = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected a probe point, found %s", what);
+	}
+	c->name = ps->tok.text;
+	advance(ps);
+	if (accept_op(ps, "(")) {
+		struct token v = ps->tok;
+		int negate = accept_op(ps, "-");
+
+		if (v.kind != TK_NUMBER && v.kind != TK_STRING && !negate)
+			error_at(ps, &v, "a probe point parameter must be a number or a string literal");
+		c->arg = parse_primary(ps);
+		if (negate) {
+			if (c->arg->kind != EX_NUMBER)
+				error_at(ps, &v, "only numbers can be negated");
+			c->arg->num = -c->arg->num;
+		}
+		expect_op(ps, ")");
+	}
+	return c;
+}
+
+static char *probe_point_text(const struct probe_point *pp)
+{
+	struct strbuf sb = {0};
+
+	for (int i = 0; i < pp->comps.len; i++) {
+		const struct probe_component *c = pp->comps.items[i];
+
+		if (i)
+			sb_addc(&sb, '.');
+		sb_add(&sb, c->name);
+		if (c->arg) {
+			sb_addc(&sb, '(');
+			print_expr(&sb, c->arg);
+			sb_addc(&sb, ')');
+		}
+	}
+	if (pp->optional)
+		sb_addc(&sb, '?');
+	return sb_steal(&sb);
+}
+
+static struct probe_point *parse_probe_point(struct parser *ps)
+{
+	struct probe_point *pp = xcalloc(1, sizeof(*pp));
+
+	pp->loc = ps->tok.loc;
+	do {
+		vec_push(&pp->comps, parse_component(ps));
+	} while (accept_op(ps, "."));
+	if (accept_op(ps, "?"))
+		pp->optional = 1;
+	pp->text = probe_point_text(pp);
+	return pp;
+}
+
+static void parse_probe(struct parser *ps)
+{
+	struct probe *p = xcalloc(1, sizeof(*p));
+
+	p->loc = ps->tok.loc;
+	advance(ps);
+	do {
+		vec_push(&p->points, parse_probe_point(ps));
+	} while (accept_op(ps, ","));
+	if (is_op(&ps->tok, "="))
+		error_at(ps, &ps->tok, "probe aliases are not supported yet");
+	p->body = parse_block(ps);
+	p->index = ps->script->probes.len;
+	vec_push(&ps->script->probes, p);
+}
+
+static void parse_top_level(struct parser *ps)
+{
+	if (is_word(&ps->tok, "probe"))
+		parse_probe(ps);
+	else if (is_word(&ps->tok, "global"))
+		parse_global(ps);
+	else if (is_word(&ps->tok, "function"))
+		parse_function(ps);
+	else if (ps->tok.kind == TK_EMBEDDED)
+		error_at(ps, &ps->tok, "embedded C is not supported yet");
+	else {
+		char *what = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected 'probe', 'global' or 'function', found %s", what);
+	}
+}
+
+int parse_source(struct script *s, struct source *src)
+{
+	struct parser ps;
+	int errors_before = diag_errors;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.script = s;
+	vec_push(&s->sources, src);
+	lexer_init(&ps.lx, src);
+	if (setjmp(ps.fail))
+		return diag_errors - errors_before;
+	lex(&ps, &ps.tok);
+	lex(&ps, &ps.next);
+	while (ps.tok.kind != TK_EOF)
+		parse_top_level(&ps);
+	return diag_errors - errors_before;
+}

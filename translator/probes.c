@@ -1,0 +1,48 @@
+/* The table of probe-point providers, and helpers they share. */
+#include "probes.h"
+
+#include <string.h>
+
+static const struct provider *const providers[] = {
+	&begin_end_provider,
+	&timer_provider,
+};
+
+int component_is(const struct probe_point *pp, int i, const char *name)
+{
+	return i < pp->comps.len && !strcmp(pp->comps.items[i]->name, name);
+}
+
+int component_number(struct probe_point *pp, int i, int64_t *value, int required)
+{
+	struct probe_component *c = pp->comps.items[i];
+
+	if (!c->arg) {
+		if (!required)
+			return 0;
+		diag("semantic", &c->loc, "'%s' needs a number, as in %s(N)", c->name, c->name);
+		return -1;
+	}
+	if (c->arg->kind != EX_NUMBER) {
+		diag("semantic", &c->arg->loc, "'%s' takes a number, not a string", c->name);
+		return -1;
+	}
+	*value = c->arg->num;
+	return 0;
+}
+
+int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp)
+{
+	for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+		int r = providers[i]->resolve(pp, dp);
+
+		if (r > 0)
+			dp->provider = providers[i];
+		if (r)
+			return r > 0 ? 0 : -1;
+	}
+	if (pp->optional)
+		return 1;
+	diag("semantic", &pp->loc, "probe point '%s' is not supported", pp->text);
+	return -1;
+}

@@ -1,0 +1,41 @@
+/* Probe-point providers: each kind of probe point (begin/end, timer, and
+ * later kprobes, tracepoints, ...) lives in its own file behind this one
+ * small interface. */
+#ifndef PROBES_H
+#define PROBES_H
+
+#include "ast.h"
+
+/* One concrete probe the module registers: a script probe's handler bound
+ * to one resolved probe point. */
+struct derived_probe {
+	const struct provider *provider;
+	struct probe *probe;
+	struct probe_point *point;
+	int64_t priority;	/* begin(N) / end(N) */
+	uint64_t period_ns;	/* timers */
+	int index;
+};
+
+struct provider {
+	const char *name;
+	/* 1: the point is ours and dp is filled in; 0: not ours;
+	 * -1: ours but wrong (an error was reported). */
+	int (*resolve)(struct probe_point *pp, struct derived_probe *dp);
+	/* The C designators of the runtime's struct stp_probe for dp, e.g.
+	 * ".kind = STP_PROBE_TIMER, .period_ns = 1000000". */
+	void (*emit_fields)(struct strbuf *sb, const struct derived_probe *dp);
+};
+
+extern const struct provider begin_end_provider;
+extern const struct provider timer_provider;
+
+/* Finds the provider for pp: 0 found; 1 none, but pp is optional ('?');
+ * -1 none (reported). */
+int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp);
+
+/* Helpers for providers: the i-th component's name and numeric argument. */
+int component_is(const struct probe_point *pp, int i, const char *name);
+int component_number(struct probe_point *pp, int i, int64_t *value, int required);
+
+#endif

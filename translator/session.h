@@ -1,0 +1,52 @@
+/* The translator's options and shared state: what main() parsed from the
+ * command line, handed to each pass. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include "ast.h"
+
+struct session {
+	const char *script_file;	/* NULL with -e */
+	const char *script_text;	/* -e */
+	VEC(char *) args;		/* script arguments after the script */
+	int last_pass;			/* -p N, 5 by default */
+	int verbose;			/* -v, repeatable */
+	int keep_tmpdir;		/* -k */
+	const char *module_name;	/* -m, else stap_<hash> */
+	const char *release;		/* -r, else the running (or remote) kernel */
+	const char *kernel_build_dir;	/* /lib/modules/RELEASE/build */
+	const char *output_file;	/* -o */
+	const char *target_cmd;		/* -c */
+	long target_pid;		/* -x */
+	VEC(char *) defines;		/* -D NAME=VALUE */
+	const char *runtime_dir;	/* -R */
+	VEC(char *) tapset_dirs;	/* -I, then the default */
+	const char *remote;		/* --remote=qemu[:IMAGE] */
+	const char *remote_kernel;	/* IMAGE of --remote=qemu:IMAGE */
+	int remote_timeout;		/* seconds, --remote-timeout */
+	const char *bindir;		/* where stap lives; staprun is found there */
+	int suppress_warnings;		/* -w */
+
+	struct script script;
+	struct script library;		/* tapset functions, pulled in on use */
+	int library_files;
+
+	char *tmpdir;			/* pass 4's kbuild directory */
+	char *c_source;			/* pass 3's output */
+	char *module_path;		/* pass 4's output */
+};
+
+/* The passes, each with one entry point; 0 on success. */
+int pass1_parse(struct session *s);
+int pass2_elaborate(struct session *s);
+int pass3_emit(struct session *s);
+int pass4_build(struct session *s);
+int pass5_run(struct session *s);
+/* Whether pass 5 can run where it was asked to; says why not.  Checked
+ * before pass 1, so nobody waits for a module that cannot load. */
+int pass5_possible(struct session *s);
+
+void warn_at(struct session *s, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

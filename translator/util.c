@@ -1,0 +1,234 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int diag_errors;
+
+static void out_of_memory(void)
+{
+	fputs("stap: out of memory\n", stderr);
+	exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	struct strbuf sb = {0};
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	return sb_steal(&sb);
+}
+
+static void sb_reserve(struct strbuf *sb, size_t extra)
+{
+	if (sb->len + extra + 1 <= sb->cap)
+		return;
+	while (sb->len + extra + 1 > sb->cap)
+		sb->cap = sb->cap ? 2 * sb->cap : 64;
+	sb->buf = xrealloc(sb->buf, sb->cap);
+}
+
+void sb_addn(struct strbuf *sb, const char *s, size_t n)
+{
+	sb_reserve(sb, n);
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+void sb_add(struct strbuf *sb, const char *s)
+{
+	sb_addn(sb, s, strlen(s));
+}
+
+void sb_addc(struct strbuf *sb, char c)
+{
+	sb_addn(sb, &c, 1);
+}
+
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	sb_reserve(sb, n);
+	vsnprintf(sb->buf + sb->len, n + 1, fmt, ap);
+	sb->len += n;
+}
+
+void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vprintf(sb, fmt, ap);
+	va_end(ap);
+}
+
+char *sb_steal(struct strbuf *sb)
+{
+	char *s = sb->buf ? sb->buf : xstrdup("");
+
+	sb->buf = NULL;
+	sb->len = sb->cap = 0;
+	return s;
+}
+
+char *format_loc(const struct loc *loc)
+{
+	return xasprintf("%s:%d:%d", loc->src->name, loc->line, loc->col);
+}
+
+/* Print the source line of loc and a caret under its column. */
+static void show_source_line(const struct loc *loc)
+{
+	const char *p = loc->src->text;
+	const char *end;
+	int line, i;
+
+	for (line = 1; line < loc->line && *p; p++)
+		if (*p == '\n')
+			line++;
+	end = strchr(p, '\n');
+	if (!end)
+		end = p + strlen(p);
+	fprintf(stderr, "    %.*s\n    ", (int)(end - p), p);
+	for (i = 1; i < loc->col; i++)
+		fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputs("^\n", stderr);
+}
+
+void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s error: ", kind);
+	vfprintf(stderr, fmt, ap);
+	if (loc && loc->src) {
+		char *where = format_loc(loc);
+
+		fprintf(stderr, " at %s\n", where);
+		free(where);
+		show_source_line(loc);
+	} else {
+		fputc('\n', stderr);
+	}
+	diag_errors++;
+}
+
+void diag(const char *kind, const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(kind, loc, fmt, ap);
+	va_end(ap);
+}
+
+void diag_also(const struct loc *loc)
+{
+	char *where = format_loc(loc);
+
+	fprintf(stderr, "  ... at %s\n", where);
+	free(where);
+	show_source_line(loc);
+}
+
+char *read_file(const char *path, size_t *lenp)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	struct strbuf sb = {0};
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		sb_addn(&sb, chunk, n);
+	if (ferror(f)) {
+		int saved = errno;
+
+		if (f != stdin)
+			fclose(f);
+		free(sb.buf);
+		errno = saved;
+		return NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (lenp)
+		*lenp = sb.len;
+	return sb_steal(&sb);
+}
+
+int write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f)
+		return -1;
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+/* FNV-1a, 64 bit: module names and cache keys need a stable hash. */
+uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	if (!h)
+		h = 0xcbf29ce484222325ULL;
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

@@ -1,0 +1,67 @@
+/* Small helpers every pass uses: allocation that cannot fail, growable
+ * strings, and diagnostics that point at the source. */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct source {
+	char *name;		/* file name, or "<input>" for -e */
+	char *text;		/* NUL-terminated contents */
+};
+
+struct loc {
+	const struct source *src;
+	int line, col;
+};
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable, always NUL-terminated byte string. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+void sb_add(struct strbuf *sb, const char *s);
+void sb_addn(struct strbuf *sb, const char *s, size_t n);
+void sb_addc(struct strbuf *sb, char c);
+void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
+char *sb_steal(struct strbuf *sb);
+
+/* Growable array of pointers. */
+#define VEC(T) struct { T *items; int len, cap; }
+#define vec_push(v, x) do { \
+		if ((v)->len == (v)->cap) { \
+			(v)->cap = (v)->cap ? 2 * (v)->cap : 4; \
+			(v)->items = xrealloc((v)->items, (v)->cap * sizeof(*(v)->items)); \
+		} \
+		(v)->items[(v)->len++] = (x); \
+	} while (0)
+
+/* "KIND error: MSG at FILE:LINE:COL", the source line and a caret, on
+ * stderr.  Counts errors so a pass can report failure at its end. */
+void diag(const char *kind, const struct loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap);
+/* An extra "... at FILE:LINE:COL" line with source and caret, for the
+ * second place an error involves. */
+void diag_also(const struct loc *loc);
+extern int diag_errors;
+
+char *read_file(const char *path, size_t *len);
+int write_file(const char *path, const char *data, size_t len);
+char *format_loc(const struct loc *loc);	/* "FILE:LINE:COL" */
+uint64_t hash_bytes(uint64_t h, const void *data, size_t n);
+
+#endif
