@@ -43,8 +43,10 @@ stapio/stapio: $(STAPIO_SRCS) $(wildcard stapio/*.h) $(RUNTIME_HDRS)
 guest/stap-guest-agent: guest/agent.c
 	$(CC) $(WARNINGS) $(CFLAGS) -o $@ guest/agent.c
 
-guest/stap-qemu: guest/stap-qemu.c translator/remote_qemu.c translator/remote_qemu_initrd.c translator/remote_qemu.h
-	$(CC) $(WARNINGS) $(CFLAGS) -Itranslator -o $@ guest/stap-qemu.c translator/remote_qemu.c translator/remote_qemu_initrd.c
+REMOTE_QEMU_SRCS = $(sort $(wildcard translator/remote_qemu*.c))
+
+guest/stap-qemu: guest/stap-qemu.c $(REMOTE_QEMU_SRCS) $(wildcard translator/remote_qemu*.h)
+	$(CC) $(WARNINGS) $(CFLAGS) -Itranslator -o $@ guest/stap-qemu.c $(REMOTE_QEMU_SRCS)
 
 deps:
 	./scripts/install-deps

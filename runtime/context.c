@@ -95,6 +95,18 @@ static void stp_frame_pop(struct stp_context *c, size_t size)
 }
 
 /*
+ * The value of v, an operation that may fail (a division, a script
+ * function call); if it failed, leave the probe or function at once
+ * through its "out" label, before the value is used.
+ */
+#define STP_CHECKED(c, v) ({					\
+	__typeof__(v) __stp_v = (v);				\
+	if (unlikely((c)->error))				\
+		goto out;					\
+	__stp_v;						\
+})
+
+/*
  * Counts n statements against MAXACTION.  Returns nonzero when the probe
  * must stop: the limit was reached now, or an error happened before.
  */

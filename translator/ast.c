@@ -132,6 +132,38 @@ static void indent(struct strbuf *sb, int depth)
 
 static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth);
 
+/* Whether a statement printed as text would continue the expression
+ * statement before it ("a = 1" then "-b" reads as "a = 1 - b"). */
+static int continues_expression(const char *text)
+{
+	return text[0] == '(' || text[0] == '+' || text[0] == '-';
+}
+
+static void print_block(struct strbuf *sb, const struct stmt *s, int depth)
+{
+	char **texts = xcalloc(s->body.len, sizeof(*texts));
+
+	for (int i = 0; i < s->body.len; i++) {
+		struct strbuf one = {0};
+
+		print_stmt(&one, s->body.items[i], depth + 1);
+		texts[i] = sb_steal(&one);
+	}
+	sb_add(sb, "{\n");
+	for (int i = 0; i < s->body.len; i++) {
+		indent(sb, depth + 1);
+		sb_add(sb, texts[i]);
+		if (s->body.items[i]->kind == ST_EXPR && i + 1 < s->body.len &&
+		    continues_expression(texts[i + 1]))
+			sb_addc(sb, ';');
+		sb_addc(sb, '\n');
+		free(texts[i]);
+	}
+	free(texts);
+	indent(sb, depth);
+	sb_addc(sb, '}');
+}
+
 /* A statement nested under if/while/for: blocks stay on the same line. */
 static void print_nested(struct strbuf *sb, const struct stmt *s, int depth)
 {
@@ -149,14 +181,7 @@ static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth)
 {
 	switch (s->kind) {
 	case ST_BLOCK:
-		sb_add(sb, "{\n");
-		for (int i = 0; i < s->body.len; i++) {
-			indent(sb, depth + 1);
-			print_stmt(sb, s->body.items[i], depth + 1);
-			sb_addc(sb, '\n');
-		}
-		indent(sb, depth);
-		sb_addc(sb, '}');
+		print_block(sb, s, depth);
 		break;
 	case ST_EXPR:
 		print_expr(sb, s->expr);

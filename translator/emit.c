@@ -175,6 +175,16 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	return sb_steal(&sb);
 }
 
+/* Wraps an operation that may fail, so a failure leaves the probe before
+ * its value is used (see STP_CHECKED in runtime/context.c). */
+static char *checked(struct strbuf *sb)
+{
+	char *r = xasprintf("STP_CHECKED(c, %s)", sb->buf);
+
+	free(sb->buf);
+	return r;
+}
+
 static char *emit_call(struct emitter *em, struct expr *e)
 {
 	struct strbuf sb = {0};
@@ -191,7 +201,7 @@ static char *emit_call(struct emitter *em, struct expr *e)
 		free(a);
 	}
 	sb_addc(&sb, ')');
-	return sb_steal(&sb);
+	return checked(&sb);
 }
 
 static char *emit_binary(struct emitter *em, struct expr *e)
@@ -203,8 +213,8 @@ static char *emit_binary(struct emitter *em, struct expr *e)
 	if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
 		r = xasprintf("(strcmp(%s, %s) %s 0)", a, b, e->op);
 	else if (!strcmp(e->op, "/") || !strcmp(e->op, "%"))
-		r = xasprintf("stp_%s(c, %s, %s, %s)", e->op[0] == '/' ? "div" : "mod", a, b,
-			      near_literal(e->near, &e->loc));
+		r = xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s))", e->op[0] == '/' ? "div" : "mod", a,
+			      b, near_literal(e->near, &e->loc));
 	else if (!strcmp(e->op, "<<") || !strcmp(e->op, ">>"))
 		r = xasprintf("(%s %s (%s & 63))", a, e->op, b);
 	else
@@ -223,8 +233,8 @@ static char *emit_assign(struct emitter *em, struct expr *e)
 	if (e->type == TYPE_STRING)
 		r = xasprintf("stp_str%s(%s, %s)", strcmp(e->op, "=") ? "cat" : "cpy", lhs, rhs);
 	else if (!strcmp(e->op, "/=") || !strcmp(e->op, "%="))
-		r = xasprintf("(%s = stp_%s(c, %s, %s, %s))", lhs, e->op[0] == '/' ? "div" : "mod", lhs,
-			      rhs, near_literal(e->near, &e->loc));
+		r = xasprintf("(%s = STP_CHECKED(c, stp_%s(c, %s, %s, %s)))", lhs,
+			      e->op[0] == '/' ? "div" : "mod", lhs, rhs, near_literal(e->near, &e->loc));
 	else if (!strcmp(e->op, "<<=") || !strcmp(e->op, ">>="))
 		r = xasprintf("(%s %s (%s & 63))", lhs, e->op, rhs);
 	else
@@ -285,23 +295,12 @@ static char *emit_expr(struct emitter *em, struct expr *e)
 
 /* ---- statements ---- */
 
-/* Whether evaluating e can fail (and so must be followed by a check). */
-static int can_fail(const struct expr *e)
-{
-	if (!e)
-		return 0;
-	if (e->kind == EX_CALL && (e->func || e->builtin->id == BI_ERROR))
-		return 1;
-	if ((e->kind == EX_BINARY || e->kind == EX_ASSIGN) &&
-	    (!strcmp(e->op, "/") || !strcmp(e->op, "%") || !strcmp(e->op, "/=") || !strcmp(e->op, "%=")))
-		return 1;
-	for (int i = 0; i < e->args.len; i++)
-		if (can_fail(e->args.items[i]))
-			return 1;
-	return can_fail(e->lhs) || can_fail(e->rhs) || can_fail(e->cond);
-}
-
 static void emit_stmt(struct emitter *em, struct stmt *st);
+
+static int is_error_call(const struct expr *e)
+{
+	return e->kind == EX_CALL && e->builtin && e->builtin->id == BI_ERROR;
+}
 
 /* Each block, and each pass through a loop body, counts its statements
  * against MAXACTION. */
@@ -336,26 +335,11 @@ static void emit_braced(struct emitter *em, struct stmt *st, int counted)
 	line(em, "}");
 }
 
-static void emit_check(struct emitter *em, const struct expr *e)
-{
-	if (can_fail(e)) {
-		line(em, "if (c->error)");
-		line(em, "\tgoto out;");
-	}
-}
-
 static void emit_if(struct emitter *em, struct stmt *st)
 {
 	char *cond = emit_expr(em, st->cond);
 
-	if (can_fail(st->cond)) {
-		/* Evaluate first, so a failed condition takes neither branch. */
-		line(em, "l->cond = %s;", cond);
-		emit_check(em, st->cond);
-		line(em, "if (l->cond) {");
-	} else {
-		line(em, "if (%s) {", cond);
-	}
+	line(em, "if (%s) {", cond);
 	emit_braced(em, st->then, 0);
 	if (st->else_) {
 		em->out.len--;		/* reopen: "} else {" */
@@ -376,14 +360,7 @@ static void emit_loop(struct emitter *em, struct stmt *st)
 		line(em, "while (%s) {", cond);
 	else
 		line(em, "for (%s; %s; %s) {", init, cond, incr);
-	em->depth++;
-	emit_check(em, st->cond);
-	emit_check(em, st->incr);
-	em->depth--;
 	emit_braced(em, st->then, 1);
-	/* A failed condition or increment also ends the loop. */
-	emit_check(em, st->cond);
-	emit_check(em, st->incr);
 	free(init);
 	free(cond);
 	free(incr);
@@ -416,7 +393,8 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 		e = emit_expr(em, st->expr);
 		line(em, "%s;", e);
 		free(e);
-		emit_check(em, st->expr);
+		if (is_error_call(st->expr))
+			line(em, "goto out;");
 		break;
 	case ST_IF:
 		emit_if(em, st);
@@ -456,7 +434,8 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 	}
 	for (int i = 0; i < ntmp; i++)
 		line(em, "\tchar tmp%d[MAXSTRINGLEN];", i);
-	line(em, "\tint64_t cond;");
+	if (!nlocals && !ntmp)
+		line(em, "\tchar unused;\t/* C wants a member */");
 	line(em, "};");
 	line(em, "%s", "");
 }

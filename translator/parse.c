@@ -309,12 +309,15 @@ static struct stmt *new_stmt_at(enum stmt_kind kind, const struct token *tok)
 static struct stmt *parse_block(struct parser *ps)
 {
 	struct stmt *b = new_stmt_at(ST_BLOCK, &ps->tok);
+	struct stmt *st;
 
 	expect_op(ps, "{");
 	while (!is_op(&ps->tok, "}")) {
 		if (ps->tok.kind == TK_EOF)
 			error_at(ps, &ps->tok, "missing '}' (the block opened at line %d)", b->loc.line);
-		vec_push(&b->body, parse_stmt(ps));
+		st = parse_stmt(ps);
+		if (st->kind != ST_EMPTY)	/* a stray ';' means nothing */
+			vec_push(&b->body, st);
 	}
 	advance(ps);
 	return b;

@@ -335,7 +335,7 @@ int guest_sync_with_agent(struct guest *g, long long deadline,
 		return -1;
 	}
 	for (;;) {
-		found = memmem(g->in, g->in_len, answer, sizeof(answer));
+		found = g->in_len ? memmem(g->in, g->in_len, answer, sizeof(answer)) : NULL;
 		if (found) {
 			consume_input(g, found - g->in + sizeof(answer));
 			return 0;
@@ -526,9 +526,26 @@ struct guest *guest_boot_interruptible(const char *kernel_image,
 				       volatile sig_atomic_t *interrupt,
 				       char **err)
 {
+	char *default_kernel = NULL;
+	struct guest *g;
+
+	if (!agent) {
+		guest_set_error(err, "no stap-guest-agent to run in the guest");
+		return NULL;
+	}
+	if (!kernel_image) {
+		kernel_image = default_kernel = guest_default_kernel();
+		if (!kernel_image) {
+			guest_set_error(err, "no guest kernel: no /boot/vmlinuz-R with /lib/modules/R/build");
+			return NULL;
+		}
+	}
 	if (persistent)
-		return guest_boot_persistent(kernel_image, dir, agent, interrupt, err);
-	return guest_boot_direct(kernel_image, dir, agent, 1, interrupt, err);
+		g = guest_boot_persistent(kernel_image, dir, agent, interrupt, err);
+	else
+		g = guest_boot_direct(kernel_image, dir, agent, 1, interrupt, err);
+	free(default_kernel);
+	return g;
 }
 
 struct guest *guest_boot(const char *kernel_image, const char *dir,

@@ -31,7 +31,8 @@ int guest_kernel_release(const char *image, char *buf, size_t size);
 
 /* Boot a throw-away guest.  dir: an existing directory for the socket and
  * console log (the caller owns it; if persistent, the guest outlives this
- * process).  agent: absolute path of stap-guest-agent on the host.  Returns
+ * process).  kernel_image NULL: guest_default_kernel().  agent: absolute path
+ * of stap-guest-agent on the host.  Returns
  * NULL with *err set (malloc'd; says what failed; on a failed boot followed
  * by the last console lines). */
 struct guest *guest_boot(const char *kernel_image, const char *dir,

@@ -124,7 +124,9 @@ static void parser_tests(void)
 	expect_parse("parse: ternary", "probe begin { x = a ? 1 : 2 }",
 		     "probe begin\n{\n  x = a ? 1 : 2\n}\n");
 	expect_parse("parse: increments", "probe begin { i++; --j }",
-		     "probe begin\n{\n  i++\n  --j\n}\n");
+		     "probe begin\n{\n  i++;\n  --j\n}\n");
+	expect_parse("parse: ';' where a statement could continue", "probe begin { a = b; -c; (d + 1) * 2 }",
+		     "probe begin\n{\n  a = b;\n  -c;\n  (d + 1) * 2\n}\n");
 	expect_parse("parse: if/else", "probe begin { if (a) b = 1 else { b = 2 } }",
 		     "probe begin\n{\n  if (a)\n    b = 1\n  else {\n    b = 2\n  }\n}\n");
 	expect_parse("parse: while and for", "probe begin { while (i < 3) i++ for (j = 0; j < 2; j++) ; }",
