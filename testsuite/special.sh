@@ -100,3 +100,84 @@ host_tests() {
 		pass "$name"
 	fi
 }
+
+# Runs a check script and reports each of its PASS:/FAIL: lines as ours,
+# prefixed; a script that fails without saying why counts as a failure.
+report_lines() {
+	local prefix=$1 log=$2 status=$3 line
+	while IFS= read -r line; do
+		case $line in
+		PASS:*) pass "$prefix: ${line#PASS: }" ;;
+		FAIL:*) fail "$prefix: ${line#FAIL: }" ;;
+		esac
+	done <"$log"
+	if [ "$status" -ne 0 ] && ! grep -q '^FAIL:' "$log"; then
+		fail "$prefix: exit status $status" "$(tail -20 "$log")"
+	fi
+}
+
+# The kernel transport, staprun and stapio, with a hand-written module
+# (testsuite/transport/), in the suite's guest.
+transport_tests() {
+	local dir=$WORK/transport
+	selected transport || return
+	mkdir -p "$dir"
+	cp testsuite/transport/transport_test.c testsuite/transport/Kbuild "$dir/"
+	if ! make -s -C "/lib/modules/$(release)/build" M="$dir" STP_RUNTIME="$ROOT/runtime" modules \
+		>"$dir/build.log" 2>&1; then
+		fail "transport: build the test module" "$(cat "$dir/build.log")"
+		return
+	fi
+	timeout 600 "$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- sh "$ROOT/testsuite/transport/guest-checks.sh" \
+		"$ROOT/staprun/staprun" "$ROOT/stapio/stapio" "$dir/transport_test.ko" >"$dir/log" 2>&1
+	report_lines transport "$dir/log" $?
+}
+
+# The guest runner itself: boots, commands, signals, timeouts (its own guests).
+runner_tests() {
+	local log=$WORK/runner.log
+	selected runner || return
+	timeout 900 testsuite/guest-runner.sh "$ROOT/guest/stap-qemu" "$ROOT/guest/stap-guest-agent" >"$log" 2>&1
+	report_lines runner "$log" $?
+}
+
+# Command-line handling that needs no guest.
+cli_tests() {
+	local name out
+	name="cli: -V prints the version"
+	if selected "$name"; then
+		out=$("$STAP" -V 2>&1)
+		[[ "$out" == "stap "*"version "* ]] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -p out of range"
+	if selected "$name"; then
+		out=$("$STAP" -p 9 -e 'probe begin {}' 2>&1)
+		[ "$out" = "stap: -p takes 1 to 5, not '9'" ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: missing script file"
+	if selected "$name"; then
+		out=$("$STAP" -p1 "$WORK/no-such.stp" 2>&1)
+		[ "$out" = "stap: cannot read $WORK/no-such.stp: No such file or directory
+Pass 1: parse failed." ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: script from standard input"
+	if selected "$name"; then
+		out=$(echo 'probe begin { exit() }' | "$STAP" -p1 - 2>&1)
+		[ "$out" = "probe begin
+{
+  exit()
+}" ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -p4 -m NAME writes NAME.ko here"
+	if selected "$name"; then
+		(cd "$WORK" && "$STAP" -p4 -r "$(release)" -m cli_test -e 'probe begin { exit() }' >"$WORK/p4.out" 2>&1)
+		[ "$(cat "$WORK/p4.out")" = "cli_test.ko" ] && [ -f "$WORK/cli_test.ko" ] &&
+			pass "$name" || fail "$name" "$(cat "$WORK/p4.out")"
+	fi
+	name="cli: a bad -m NAME"
+	if selected "$name"; then
+		out=$("$STAP" -p4 -r "$(release)" -m 'bad-name' -e 'probe begin { exit() }' 2>&1)
+		[ "$out" = "stap: invalid module name 'bad-name' (letters, digits and '_', at most 55)
+Pass 4: compilation failed." ] && pass "$name" || fail "$name" "$out"
+	fi
+}

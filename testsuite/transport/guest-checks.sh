@@ -1,10 +1,12 @@
 #!/bin/sh
 # Runs inside the guest, as root: exercises staprun/stapio with the
-# transport_test module.  Usage: guest-checks.sh BUILD_DIR
+# transport_test module.
+# Usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO
 # Prints one PASS/FAIL line per check; exits 1 if any failed.
 
-B=${1:?usage: guest-checks.sh BUILD_DIR}
-MOD=$B/testsuite/transport/transport_test.ko
+STAPRUN=${1:?usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO}
+STAPIO=${2:?usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO}
+MOD=${3:?usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO}
 NAME=transport_test
 T=$(mktemp -d /tmp/transport.XXXXXX)
 failures=0
@@ -52,7 +54,7 @@ lost_reported() { # the N of "WARNING: N output records lost", else 0
 
 # 1. Records from work items, timers and hrtimers on all CPUs, merged.
 test_order() {
-	$B/staprun $MOD lines=20000 big=3000 >$T/o1 2>$T/e1
+	$STAPRUN $MOD lines=20000 big=3000 >$T/o1 2>$T/e1
 	rc=$?
 	check "order: exit status 0 (got $rc)" [ $rc -eq 0 ]
 	check "order: lines numbered 1..N in order" in_order $T/o1
@@ -77,7 +79,7 @@ test_order() {
 # 2. 100k lines at full speed, writers retrying when relay is full.
 test_throughput() {
 	start=$(now)
-	$B/staprun $MOD lines=100000 retry=1 pause_ms=0 timer_lines=0 \
+	$STAPRUN $MOD lines=100000 retry=1 pause_ms=0 timer_lines=0 \
 		>$T/o2 2>$T/e2
 	rc=$?
 	end=$(now)
@@ -92,7 +94,7 @@ test_throughput() {
 # 3. 100k lines paced like a busy script: no loss expected, loss counted.
 test_paced() {
 	start=$(now)
-	$B/staprun $MOD lines=100000 burst=1000 pause_ms=20 >$T/o3 2>$T/e3
+	$STAPRUN $MOD lines=100000 burst=1000 pause_ms=20 >$T/o3 2>$T/e3
 	rc=$?
 	end=$(now)
 	lines=$(wc -l <$T/o3)
@@ -108,7 +110,7 @@ test_paced() {
 
 # 4. Writers flat out without retry: relay fills, every loss is counted.
 test_loss() {
-	$B/staprun $MOD lines=100000 pause_ms=0 timer_lines=0 >$T/o4 2>$T/e4
+	$STAPRUN $MOD lines=100000 pause_ms=0 timer_lines=0 >$T/o4 2>$T/e4
 	rc=$?
 	lines=$(wc -l <$T/o4)
 	lost=$(lost_reported $T/e4)
@@ -121,7 +123,7 @@ test_loss() {
 
 # 5. SIGINT to the session: STOP, end output, DONE; output live meanwhile.
 test_sigint() {
-	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=200 \
+	$STAPRUN $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=200 \
 		>$T/o5 2>$T/e5 &
 	runpid=$!
 	wait_for_pid stapio >/dev/null
@@ -140,7 +142,7 @@ test_sigint() {
 
 # 6. kill -9 stapio: staprun still removes the module.
 test_kill9() {
-	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=100 \
+	$STAPRUN $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=100 \
 		>$T/o6 2>$T/e6 &
 	runpid=$!
 	wait_for_pid stapio >/dev/null
@@ -155,7 +157,7 @@ test_kill9() {
 
 # 7. Script errors: printed with one newline, counted, exit status 1.
 test_errors() {
-	$B/staprun $MOD errors=2 lines=10 >$T/o7 2>$T/e7
+	$STAPRUN $MOD errors=2 lines=10 >$T/o7 2>$T/e7
 	rc=$?
 	check "errors: exit status 1 (got $rc)" [ $rc -eq 1 ]
 	check "errors: both errors printed" \
@@ -167,7 +169,7 @@ test_errors() {
 
 # 8. -c CMD: target() is the command's pid; its end stops the session.
 test_command() {
-	$B/staprun -c 'echo cmdpid=$$; sleep 1' $MOD autoexit=0 lines=0 \
+	$STAPRUN -c 'echo cmdpid=$$; sleep 1' $MOD autoexit=0 lines=0 \
 		timer_lines=0 >$T/o8 2>$T/e8
 	rc=$?
 	cmdpid=$(sed -n 's/^cmdpid=//p' $T/o8)
@@ -179,7 +181,7 @@ test_command() {
 
 # 9. -x PID and -o FILE.
 test_target_and_output() {
-	$B/staprun -x 1 -o $T/o9 $MOD lines=100 >$T/s9 2>$T/e9
+	$STAPRUN -x 1 -o $T/o9 $MOD lines=100 >$T/s9 2>$T/e9
 	rc=$?
 	check "-x/-o: exit status 0 (got $rc)" [ $rc -eq 0 ]
 	check "-x: target=1" grep -q 'target=1 ' $T/e9
@@ -189,14 +191,14 @@ test_target_and_output() {
 
 # 10. Second session on the same module, second stapio on the ctl file.
 test_busy() {
-	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 >$T/o10 2>$T/e10 &
+	$STAPRUN $MOD autoexit=0 lines=0 timer_lines=0 >$T/o10 2>$T/e10 &
 	runpid=$!
 	wait_for_pid stapio >/dev/null
-	$B/staprun $MOD >/dev/null 2>$T/e10b
+	$STAPRUN $MOD >/dev/null 2>$T/e10b
 	rc=$?
 	check "busy: reload refused (rc $rc)" grep -qx \
 		"staprun: ERROR: module $NAME is already loaded" $T/e10b
-	$B/stapio $NAME >/dev/null 2>$T/e10c
+	$STAPIO $NAME >/dev/null 2>$T/e10c
 	rc=$?
 	check "busy: second stapio refused (rc $rc)" grep -q \
 		'already attached' $T/e10c
@@ -208,7 +210,7 @@ test_busy() {
 # 11. Output closed early (| head): the session stops promptly.
 test_broken_pipe() {
 	start=$(now)
-	$B/staprun $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=10 \
+	$STAPRUN $MOD autoexit=0 lines=0 timer_lines=0 tick_ms=10 \
 		2>$T/e11 | head -n 5 >$T/o11
 	end=$(now)
 	check "pipe: head got 5 lines" [ "$(wc -l <$T/o11)" -eq 5 ]
@@ -219,17 +221,17 @@ test_broken_pipe() {
 
 # 12. Plain usage errors.
 test_errors_userspace() {
-	$B/staprun /nonexistent/stap_x.ko 2>$T/e12
+	$STAPRUN /nonexistent/stap_x.ko 2>$T/e12
 	rc=$?
 	check "missing file: clear error, rc 1 (got $rc)" grep -qx \
 		'staprun: ERROR: cannot open module file /nonexistent/stap_x.ko: No such file or directory' \
 		$T/e12
-	setpriv --reuid=65534 --regid=65534 --clear-groups $B/staprun $MOD \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $STAPRUN $MOD \
 		2>$T/e13
 	check "non-root: Operation not permitted" grep -qx \
 		"staprun: ERROR: cannot load module $NAME: Operation not permitted" \
 		$T/e13
-	$B/stapio no_such_module 2>$T/e14
+	$STAPIO no_such_module 2>$T/e14
 	check "stapio: missing module explained" \
 		grep -q 'module no_such_module is not loaded' $T/e14
 }
@@ -249,7 +251,7 @@ test_ctl_protocol() {
 
 # 14. An error flood: the bounded queue drops, counts and says so.
 test_ctl_flood() {
-	$B/staprun $MOD errors=200 lines=10 >$T/o15 2>$T/e15
+	$STAPRUN $MOD errors=200 lines=10 >$T/o15 2>$T/e15
 	rc=$?
 	shown=$(grep -c '^ERROR: test error' $T/e15)
 	lost=$(sed -n 's/^WARNING: \([0-9]*\) control messages lost.*/\1/p' \
