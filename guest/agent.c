@@ -56,6 +56,7 @@ static int sigchld_fd = -1;
 static struct buffer to_host;
 static struct buffer from_host;
 static struct command cmd = { .out_fd = -1, .err_fd = -1 };
+static long long next_keepalive_ms;	/* while cmd.pid is set */
 
 static void log_msg(const char *fmt, ...)
 {
@@ -142,6 +143,39 @@ static void queue_text(int type, const char *fmt, ...)
 	if (n >= (int)sizeof(text))
 		n = sizeof(text) - 1;
 	queue_frame(type, text, n);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* While a command runs the host hears from us every second even when the
+ * command is silent: that is how it tells a quiet command from a hung guest.
+ * Checked on every pass of the main loop, so a command flooding output
+ * cannot starve it. */
+static void queue_keepalive_if_due(void)
+{
+	long long now = now_ms();
+
+	if (!cmd.pid || now < next_keepalive_ms)
+		return;
+	queue_frame(GUEST_FRAME_KEEPALIVE, NULL, 0);
+	next_keepalive_ms = now + GUEST_KEEPALIVE_INTERVAL_MS;
+}
+
+/* How long the main loop may sleep: until the next keepalive is due. */
+static int poll_timeout_ms(void)
+{
+	long long wait;
+
+	if (!cmd.pid)
+		return -1;
+	wait = next_keepalive_ms - now_ms();
+	return wait < 0 ? 0 : (int)wait;
 }
 
 /* ---- system setup (only when we are the guest's init) ---- */
@@ -337,6 +371,7 @@ static void start_command(unsigned char *payload, size_t len)
 	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
 	cmd = (struct command){ .pid = pid, .out_fd = out_pipe[0],
 				.err_fd = err_pipe[0] };
+	next_keepalive_ms = now_ms() + GUEST_KEEPALIVE_INTERVAL_MS;
 }
 
 /* Forward one read's worth from a pipe; closes it at end of file. */
@@ -511,6 +546,7 @@ static void serve_once(void)
 	struct pollfd fds[4];
 	int n = 0, i;
 
+	queue_keepalive_if_due();
 	fds[n++] = (struct pollfd){ .fd = channel_fd, .events = POLLIN |
 				    (buffer_used(&to_host) ? POLLOUT : 0) };
 	fds[n++] = (struct pollfd){ .fd = sigchld_fd, .events = POLLIN };
@@ -520,7 +556,7 @@ static void serve_once(void)
 		if (cmd.err_fd >= 0)
 			fds[n++] = (struct pollfd){ .fd = cmd.err_fd, .events = POLLIN };
 	}
-	if (poll(fds, n, -1) < 0)
+	if (poll(fds, n, poll_timeout_ms()) < 0)
 		return;
 	if (fds[0].revents & (POLLHUP | POLLERR)) {
 		wait_for_host();

@@ -69,6 +69,13 @@ status=$?
 [ "$status" = 130 ] && pass "SIGINT reaches the command (in $(elapsed "$t0") s)" ||
 	fail "SIGINT reaches the command" "status $status"
 
+# Silent for longer than the hang timeout: the agent's keepalives must
+# keep the guest from being taken for hung.
+out=$(STAP_QEMU_HANG_TIMEOUT=3 "$Q" run "$D" -- sh -c 'sleep 5; echo done' 2>"$WORK/quiet")
+status=$?
+[ "$status" = 0 ] && [ "$out" = done ] && pass "a quiet command is not taken for a hang" ||
+	fail "a quiet command is not taken for a hang" "status $status: $(head -1 "$WORK/quiet")"
+
 "$Q" run "$D" -- sh -c "echo from-guest > $WORK/x"
 [ "$(cat "$WORK/x" 2>/dev/null)" = from-guest ] && pass "guest's /tmp is the host's" ||
 	fail "guest's /tmp is the host's"
@@ -130,6 +137,34 @@ grep -q "did not finish within 2 s" "$WORK/timeout" && [ "$status" = 255 ] &&
 
 "$Q" start "$D" && "$Q" run "$D" -- true
 check "start again" $?
+
+# A stalled qemu (stopped from here) is detected, killed and reported.
+qemu_pid=$(cat "$D/qemu.pid" 2>/dev/null)
+STAP_QEMU_HANG_TIMEOUT=3 "$Q" run "$D" -- sh -c 'echo started; exec sleep 60' \
+	>"$WORK/hang.out" 2>"$WORK/hang.err" &
+pid=$!
+for _ in $(seq 300); do grep -q started "$WORK/hang.out" && break; sleep 0.1; done
+t0=$(now)
+kill -STOP "$qemu_pid"
+( sleep 30; kill -KILL $pid ) 2>/dev/null &
+watchdog=$!
+wait $pid
+status=$?
+kill $watchdog 2>/dev/null
+wait $watchdog 2>/dev/null
+grep -q "guest stopped responding (nothing for 3 s); killed it" "$WORK/hang.err" && [ "$status" = 255 ] &&
+	pass "a stalled guest is killed ($(elapsed "$t0") s)" ||
+	fail "a stalled guest is killed" "status $status: $(head -1 "$WORK/hang.err")"
+# (a zombie is gone: its new parent may not have reaped it yet)
+if ps -o stat= -p "$qemu_pid" 2>/dev/null | grep -q '^[^Z]'; then
+	fail "no qemu after the hang"
+	kill -CONT "$qemu_pid"; kill -KILL "$qemu_pid"
+else
+	pass "no qemu after the hang"
+fi
+
+"$Q" start "$D"
+check "start after the hang" $?
 "$Q" stop "$D"
 check "stop" $?
 pgrep -f "qemu-system.*$D/" >/dev/null && fail "qemu gone after stop" || pass "qemu gone after stop"

@@ -226,6 +226,12 @@ int lexer_next(struct lexer *lx, struct token *tok)
 		return lex_string(lx, tok);
 	if (p[0] == '%' && p[1] == '{')
 		return lex_embedded(lx, tok);
+	if ((p[0] == '$' || p[0] == '@') && p[1] == '#') {	/* $# and @#: argument count */
+		tok->kind = TK_IDENT;
+		tok->text = xstrndup(p, 2);
+		advance(lx, 2);
+		return 0;
+	}
 	if (is_ident_char(*p) || ((*p == '$' || *p == '@') && is_ident_char(p[1]))) {
 		const char *q = p + 1;
 

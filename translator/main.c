@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #define STAP_VERSION "0.1"
+/* The SystemTap language version scripts see as systemtap_v. */
+#define STAP_COMPAT_VERSION "5.0"
 
 static void usage(FILE *out)
 {
@@ -245,34 +247,78 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Parses every .stp file of a tapset directory into the library. */
-static int load_tapset_dir(struct session *s, const char *dir)
+static int has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+
+	return n > m && !strcmp(name + n - m, suffix);
+}
+
+/* The files of a tapset directory ending in suffix, sorted. */
+static int list_tapset_files(const char *dir, const char *suffix, char ***names)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	VEC(char *) names = {0};
-	int errors = 0;
+	VEC(char *) found = {0};
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > 4 && !strcmp(de->d_name + n - 4, ".stp"))
-			vec_push(&names, xasprintf("%s/%s", dir, de->d_name));
-	}
+	while ((de = readdir(d)))
+		if (has_suffix(de->d_name, suffix))
+			vec_push(&found, xasprintf("%s/%s", dir, de->d_name));
 	closedir(d);
-	if (names.len)
-		qsort(names.items, names.len, sizeof(char *), name_cmp);
-	for (int i = 0; i < names.len; i++) {
-		struct source *src = load_source(names.items[i], NULL);
+	if (found.len)
+		qsort(found.items, found.len, sizeof(char *), name_cmp);
+	*names = found.items;
+	return found.len;
+}
 
-		if (!src || parse_source(&s->library, src))
+/* Reads a tapset directory: .stpm macro files first (every script sees
+ * their macros), then the .stp scripts into the library. */
+static int load_tapset_dir(struct session *s, const char *dir)
+{
+	char **names = NULL;
+	int n, errors = 0;
+
+	n = list_tapset_files(dir, ".stpm", &names);
+	for (int i = 0; i < n; i++) {
+		struct source *src = load_source(names[i], NULL);
+
+		if (!src || pp_load_macros(&s->macros, src, &s->pp_env))
+			errors++;
+	}
+	free(names);
+	names = NULL;
+	n = list_tapset_files(dir, ".stp", &names);
+	for (int i = 0; i < n; i++) {
+		struct source *src = load_source(names[i], NULL);
+
+		if (!src || parse_source(&s->library, src, &s->pp_env, &s->macros))
 			errors++;
 		s->library_files++;
 	}
-	free(names.items);
+	free(names);
 	return errors ? -1 : 0;
+}
+
+/* What preprocessor conditionals see. */
+static void setup_pp_env(struct session *s)
+{
+	struct pp_env *env = &s->pp_env;
+	char *config = xasprintf("%s/.config", s->kernel_build_dir);
+
+	if (access(config, R_OK) != 0) {
+		free(config);
+		config = xasprintf("/boot/config-%s", s->release);
+	}
+	env->kernel_release = s->release;
+	env->kernel_config = config;
+	env->arch = "x86_64";
+	env->runtime = "kernel";
+	env->systemtap_v = STAP_COMPAT_VERSION;
+	env->privilege = "stapdev";
+	env->args = s->args.items;
+	env->nargs = s->args.len;
 }
 
 int pass1_parse(struct session *s)
@@ -281,11 +327,12 @@ int pass1_parse(struct session *s)
 
 	if (!src)
 		return -1;
-	if (parse_source(&s->script, src))
-		return -1;
+	setup_pp_env(s);
 	for (int i = 0; i < s->tapset_dirs.len; i++)
 		if (load_tapset_dir(s, s->tapset_dirs.items[i]) < 0)
 			return -1;
+	if (parse_source(&s->script, src, &s->pp_env, &s->macros))
+		return -1;
 	return 0;
 }
 
@@ -369,6 +416,8 @@ static int run_passes(struct session *s)
 	struct pass_clock t = clock_start();
 	char *what;
 
+	if (choose_release(s) < 0)
+		return 1;
 	if (pass1_parse(s) < 0)
 		return fail_pass(1, "parse");
 	what = xasprintf("parsed user script and %d library script%s", s->library_files,
@@ -386,8 +435,6 @@ static int run_passes(struct session *s)
 		print_script(stdout, &s->script, 1);
 		return 0;
 	}
-	if (choose_release(s) < 0)
-		return 1;
 	t = clock_start();
 	pass3_emit(s);
 	report_pass(s, 3, "translated to C", t);

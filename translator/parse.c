@@ -3,13 +3,14 @@
 #include "parse.h"
 
 #include "lexer.h"
+#include "preprocess.h"
 
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct parser {
-	struct lexer lx;
+	struct preprocessor pp;
 	struct token tok;	/* current */
 	struct token next;	/* one more, for `a = b` vs. `a(...)` */
 	struct script *script;
@@ -36,7 +37,7 @@ static void error_at(struct parser *ps, const struct token *tok, const char *fmt
 
 static void lex(struct parser *ps, struct token *tok)
 {
-	if (lexer_next(&ps->lx, tok) < 0)
+	if (pp_next(&ps->pp, tok) < 0)
 		fail(ps);
 }
 
@@ -619,7 +620,8 @@ static void parse_top_level(struct parser *ps)
 	}
 }
 
-int parse_source(struct script *s, struct source *src)
+int parse_source(struct script *s, struct source *src, const struct pp_env *env,
+		 struct macro_table *macros)
 {
 	struct parser ps;
 	int errors_before = diag_errors;
@@ -627,7 +629,7 @@ int parse_source(struct script *s, struct source *src)
 	memset(&ps, 0, sizeof(ps));
 	ps.script = s;
 	vec_push(&s->sources, src);
-	lexer_init(&ps.lx, src);
+	pp_init(&ps.pp, src, env, macros);
 	if (setjmp(ps.fail))
 		return diag_errors - errors_before;
 	lex(&ps, &ps.tok);

@@ -22,6 +22,8 @@
 
 #define POWEROFF_TIMEOUT_MS 15000
 #define EXIT_TIMEOUT_MS 5000
+/* Generous: a TCG guest under load can stall for seconds. */
+#define DEFAULT_HANG_TIMEOUT_S 60
 #define QEMU_BINARY "qemu-system-x86_64"
 
 /* ---- the qemu process ---- */
@@ -660,11 +662,44 @@ static void set_died_error(struct guest *g, const char *what, char **err)
 	free(tail);
 }
 
+static void set_hung_error(struct guest *g, int hang_s, char **err)
+{
+	char *tail = guest_console_tail(g->dir);
+
+	guest_set_error(err, "guest stopped responding (nothing for %d s); killed it%s",
+		  hang_s, tail ? tail : "");
+	free(tail);
+}
+
+/* Seconds of silence after which a guest running a command counts as hung
+ * (the agent sends keepalives meanwhile); 0: never. */
+static int hang_timeout_s(void)
+{
+	const char *env = getenv("STAP_QEMU_HANG_TIMEOUT");
+	char *end;
+	long s;
+
+	if (!env || !*env)
+		return DEFAULT_HANG_TIMEOUT_S;
+	s = strtol(env, &end, 10);
+	if (*end || s < 0 || s > INT_MAX / 1000)
+		return DEFAULT_HANG_TIMEOUT_S;
+	return (int)s;
+}
+
+static void kill_guest(struct guest *g)
+{
+	guest_kill_qemu(g);
+	guest_remove_files(g);
+}
+
 static int relay_until_exit(struct guest *g, const char *what, int out_fd,
 			    int err_fd, volatile sig_atomic_t *interrupt,
 			    int timeout_s, int *wait_status, char **err)
 {
 	long long deadline = timeout_s > 0 ? guest_now_ms() + timeout_s * 1000LL : 0;
+	long long heard_ms = guest_now_ms();
+	int hang_s = hang_timeout_s(), got;
 	unsigned char sig = SIGINT;
 
 	while (!relay_frames(g, out_fd, err_fd, wait_status)) {
@@ -673,15 +708,23 @@ static int relay_until_exit(struct guest *g, const char *what, int out_fd,
 			guest_send_frame(g, GUEST_FRAME_SIGNAL, &sig, 1);
 		}
 		if (deadline && guest_now_ms() >= deadline) {
-			guest_kill_qemu(g);
-			guest_remove_files(g);
+			kill_guest(g);
 			guest_set_error(err, "guest did not finish within %d s; killed it", timeout_s);
 			return -1;
 		}
-		if (receive_some(g, GUEST_POLL_SLICE_MS) < 0) {
+		got = receive_some(g, GUEST_POLL_SLICE_MS);
+		if (got < 0) {
 			set_died_error(g, what, err);
-			guest_kill_qemu(g);
-			guest_remove_files(g);
+			kill_guest(g);
+			return -1;
+		}
+		/* Judged only after waiting in vain: time we spent blocked
+		 * writing output must not count as the guest's silence. */
+		if (got > 0)
+			heard_ms = guest_now_ms();
+		else if (hang_s && guest_now_ms() - heard_ms >= hang_s * 1000LL) {
+			set_hung_error(g, hang_s, err);
+			kill_guest(g);
 			return -1;
 		}
 	}

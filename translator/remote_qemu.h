@@ -10,8 +10,16 @@
  * A persistent guest is owned by a small keeper process (see
  * remote_qemu_keeper.c); users attach to it one at a time.
  *
+ * Hang detection: while a command runs the agent sends a keepalive frame
+ * every second, so guest_run() can tell a quiet command from a stuck guest
+ * (kernel hung, qemu stalled): after a hang timeout with nothing at all from
+ * the guest it kills qemu and fails.  A persistent guest's keeper relays the
+ * keepalives to its user like any other frame, so its users get the same.
+ *
  * Environment: STAP_QEMU_APPEND adds kernel parameters (e.g. "loglevel=7"
- * to see the boot in console.log); STAP_QEMU_NO_PVH=1 boots the bzImage as is.
+ * to see the boot in console.log); STAP_QEMU_NO_PVH=1 boots the bzImage as is;
+ * STAP_QEMU_HANG_TIMEOUT=S sets the hang timeout (default 60 s, generous
+ * because a loaded TCG guest can stall for seconds; 0 turns it off).
  */
 #ifndef REMOTE_QEMU_H
 #define REMOTE_QEMU_H
@@ -53,7 +61,9 @@ struct guest *guest_attach(const char *dir, char **err);
  * /dev/null, its stdout copied to out_fd and stderr to err_fd as they arrive.
  * When *interrupt (may be NULL) becomes nonzero, forward SIGINT to the
  * command's process group once and reset *interrupt to 0.  timeout_s > 0: if
- * the command has not finished by then, kill qemu and fail.  Returns 0 and
+ * the command has not finished by then, kill qemu and fail.  Independently,
+ * a guest silent for the hang timeout (see above) is killed the same way.
+ * Returns 0 and
  * *wait_status (as from waitpid) on success, -1 with *err otherwise. */
 int guest_run(struct guest *g, const char *cwd, char *const argv[],
 	      int out_fd, int err_fd, volatile sig_atomic_t *interrupt,
@@ -77,7 +87,10 @@ int guest_poweroff(struct guest *g, char **err);
 int guest_kill_dir(const char *dir, char **err);
 
 /* ---- Wire protocol between host and stap-guest-agent ----
- * Frame: u8 type, u32 payload length (little endian), payload. */
+ * Frame: u8 type, u32 payload length (little endian), payload.
+ * The host sends R and waits for X; meanwhile it gets O, E and (at least
+ * every GUEST_KEEPALIVE_INTERVAL_MS) K frames, and may send S.  A host that
+ * hears nothing for its hang timeout takes the guest for hung. */
 enum guest_frame_type {
 	/* host -> guest */
 	GUEST_FRAME_RUN = 'R',		/* cwd NUL argv0 NUL argv1 NUL ... */
@@ -89,10 +102,12 @@ enum guest_frame_type {
 	GUEST_FRAME_STDOUT = 'O',	/* bytes */
 	GUEST_FRAME_STDERR = 'E',	/* bytes */
 	GUEST_FRAME_EXIT = 'X',		/* i32 wait status, little endian */
+	GUEST_FRAME_KEEPALIVE = 'K',	/* empty; only while a command runs */
 };
 
 #define GUEST_FRAME_HEADER_SIZE 5
 #define GUEST_FRAME_MAX_PAYLOAD (1u << 20)
+#define GUEST_KEEPALIVE_INTERVAL_MS 1000
 /* Name of the virtio-console port carrying the frames. */
 #define GUEST_PORT_NAME "stap.agent"
 

@@ -3,7 +3,11 @@
  * agent and one user at a time (users queue on the directory's lock, then
  * connect to DIR/agent.sock).  The port cannot simply be handed from one
  * user to the next: after qemu's socket is closed and connected again, the
- * guest often never sees the new side's data. */
+ * guest often never sees the new side's data.
+ *
+ * Bytes are relayed as they come, the agent's keepalives included, so a
+ * user's guest_run() detects a hung guest just as with a throw-away one; a
+ * stuck keeper looks the same to it, and is killed along with qemu. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

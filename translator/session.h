@@ -4,6 +4,7 @@
 #define SESSION_H
 
 #include "ast.h"
+#include "preprocess.h"
 
 struct session {
 	const char *script_file;	/* NULL with -e */
@@ -27,6 +28,8 @@ struct session {
 	const char *bindir;		/* where stap lives; staprun is found there */
 	int suppress_warnings;		/* -w */
 
+	struct pp_env pp_env;		/* what %( conditionals see */
+	struct macro_table macros;	/* the library's @define macros */
 	struct script script;
 	struct script library;		/* tapset functions, pulled in on use */
 	int library_files;

@@ -6,6 +6,11 @@
 #include <string.h>
 
 static int failures;
+static char *test_args[] = { "42", "timer.ms(10)", "text" };
+static struct pp_env test_env = {
+	.kernel_release = "6.1.0-56-amd64", .arch = "x86_64", .runtime = "kernel",
+	.systemtap_v = "5.0", .privilege = "stapdev", .args = test_args, .nargs = 3,
+};
 
 static void verdict(const char *name, int ok, const char *detail)
 {
@@ -65,7 +70,7 @@ static char *parse_and_print(const char *text)
 	FILE *f;
 
 	memset(&s, 0, sizeof(s));
-	if (parse_source(&s, source_of(text)))
+	if (parse_source(&s, source_of(text), &test_env, NULL))
 		return xstrdup("ERROR");
 	f = open_memstream(&out, &len);
 	print_script(f, &s, 0);
@@ -146,10 +151,55 @@ static void parser_tests(void)
 	expect_parse("parse: stray keyword is an error", "probe begin { else }", "ERROR");
 }
 
+static void preprocessor_tests(void)
+{
+	expect_parse("pp: true condition keeps THEN",
+		     "probe begin { %( kernel_v >= \"5.4\" %? a = 1 %: a = 2 %) }",
+		     "probe begin\n{\n  a = 1\n}\n");
+	expect_parse("pp: false condition keeps ELSE",
+		     "probe begin { %( kernel_v < \"6.1\" %? a = 1 %: a = 2 %) }",
+		     "probe begin\n{\n  a = 2\n}\n");
+	expect_parse("pp: versions compare by number", "probe begin { %( kernel_v > \"6.0.10\" %? a = 1 %: a = 2 %) }",
+		     "probe begin\n{\n  a = 1\n}\n");
+	expect_parse("pp: kernel_vr with a wildcard", "probe begin { %( kernel_vr == \"6.1.*-amd64\" %? a = 1 %) }",
+		     "probe begin\n{\n  a = 1\n}\n");
+	expect_parse("pp: no ELSE part", "probe begin { %( arch == \"arm*\" %? a = 1 %) b = 2 }",
+		     "probe begin\n{\n  b = 2\n}\n");
+	expect_parse("pp: && || and parentheses",
+		     "probe begin { %( arch == \"x86_64\" && ($# == 3 || runtime == \"dyninst\") %? a = 1 %) }",
+		     "probe begin\n{\n  a = 1\n}\n");
+	expect_parse("pp: nested conditionals",
+		     "probe begin { %( 1 == 1 %? %( 2 == 3 %? a = 1 %: a = 2 %) %: a = 3 %) }",
+		     "probe begin\n{\n  a = 2\n}\n");
+	expect_parse("pp: untaken branch may hold anything that lexes",
+		     "%( 0 == 1 %? this is not a script %) probe end {}", "probe end\n{\n}\n");
+	expect_parse("pp: conditional around top-level items",
+		     "%( systemtap_v >= \"4.0\" %? probe begin {} %: probe end {} %)", "probe begin\n{\n}\n");
+	expect_parse("pp: $N spliced as tokens, @N as a string",
+		     "probe $2 { x = $1 * 2 s = @3 }",
+		     "probe timer.ms(10)\n{\n  x = 42 * 2\n  s = \"text\"\n}\n");
+	expect_parse("pp: argument out of range", "probe begin { x = $4 }", "ERROR");
+	expect_parse("pp: macro without parameters", "@define one %( 1 %) probe begin { x = @one }",
+		     "probe begin\n{\n  x = 1\n}\n");
+	expect_parse("pp: macro with parameters",
+		     "@define max(a, b) %( (@a > @b ? @a : @b) %) probe begin { x = @max(y, f(1, 2)) }",
+		     "probe begin\n{\n  x = (y > f(1, 2)) ? y : f(1, 2)\n}\n");
+	expect_parse("pp: macro with a conditional inside",
+		     "@define which %( %( arch == \"x86_64\" %? \"x86\" %: \"other\" %) %) probe begin { s = @which }",
+		     "probe begin\n{\n  s = \"x86\"\n}\n");
+	expect_parse("pp: wrong macro argument count", "@define f(a) %( @a %) probe begin { x = @f(1, 2) }",
+		     "ERROR");
+	expect_parse("pp: self-expanding macro", "@define loop %( @loop %) probe begin { x = @loop }", "ERROR");
+	expect_parse("pp: unknown condition", "probe begin { %( colour == \"red\" %? a = 1 %) }", "ERROR");
+	expect_parse("pp: missing %)", "probe begin { %( 1 == 1 %? a = 1 }", "ERROR");
+	expect_parse("pp: stray %?", "probe begin { %? }", "ERROR");
+}
+
 int main(void)
 {
 	lexer_tests();
 	parser_tests();
+	preprocessor_tests();
 	printf("done\n");
 	return failures != 0;
 }
