@@ -10,8 +10,9 @@ struct stp_context {
 	atomic_t busy;
 	const struct stp_probe *probe;
 	unsigned long actions;		/* statements executed in this hit */
-	const char *error;		/* set once this hit failed */
-	char error_buf[MAXSTRINGLEN + 128];
+	const char *error;		/* set once this hit failed: the message */
+	const char *error_near;		/* where, "operator '/' at x.stp:3:9" */
+	char error_buf[MAXSTRINGLEN];
 	int nesting;			/* function call depth */
 	size_t frame_used;		/* bytes of frames in use */
 	size_t frame_size;
@@ -96,13 +97,13 @@ static void stp_frame_pop(struct stp_context *c, size_t size)
 
 /*
  * The value of v, an operation that may fail (a division, a script
- * function call); if it failed, leave the probe or function at once
- * through its "out" label, before the value is used.
+ * function call); if it failed, jump to label before the value is used:
+ * "out" to leave the probe or function, or a try block's catch label.
  */
-#define STP_CHECKED(c, v) ({					\
+#define STP_CHECKED(c, v, label) ({				\
 	__typeof__(v) __stp_v = (v);				\
 	if (unlikely((c)->error))				\
-		goto out;					\
+		goto label;					\
 	__stp_v;						\
 })
 

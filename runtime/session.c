@@ -70,29 +70,44 @@ static __maybe_unused void stp_warn(const char *msg)
 }
 
 /*
- * A runtime error in a probe: the hit stops (generated code checks
- * c->error), the error is reported, and past MAXERRORS the script ends
- * without running its end probes.
+ * A runtime error in a probe hit: recorded here (the first one wins), the
+ * generated code then jumps to a catch block or out of the probe.  Errors
+ * no try/catch handled are reported when the hit ends.
  */
 static void stp_error(struct stp_context *c, const char *msg, const char *near)
 {
-	int n;
-
 	if (c->error)
 		return;
-	if (near)
-		n = scnprintf(c->error_buf, sizeof(c->error_buf), "%s near %s", msg, near);
-	else
-		n = scnprintf(c->error_buf, sizeof(c->error_buf), "%s", msg);
+	strscpy(c->error_buf, msg, sizeof(c->error_buf));
 	c->error = c->error_buf;
-	stp_ctl_send(STP_MSG_ERROR, c->error_buf, n);
-	if (atomic_inc_return(&stp_error_count) > MAXERRORS) {
-		int s = stp_script();
+	c->error_near = near;
+}
 
-		if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
-			atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
-		stp_request_exit();
-	}
+/* catch: the error is handled; the script goes on. */
+static __maybe_unused void stp_error_clear(struct stp_context *c)
+{
+	c->error = NULL;
+	c->error_near = NULL;
+}
+
+/* Reports an uncaught error; past MAXERRORS the script ends without
+ * running its end probes. */
+static void stp_report_error(struct stp_context *c)
+{
+	char text[MAXSTRINGLEN + 128];
+	int n, s;
+
+	if (c->error_near)
+		n = scnprintf(text, sizeof(text), "%s near %s", c->error, c->error_near);
+	else
+		n = scnprintf(text, sizeof(text), "%s", c->error);
+	stp_ctl_send(STP_MSG_ERROR, text, n);
+	if (atomic_inc_return(&stp_error_count) <= MAXERRORS)
+		return;
+	s = stp_script();
+	if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
+		atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
+	stp_request_exit();
 }
 
 static bool stp_lock_one(const struct stp_lock_req *req)
@@ -161,12 +176,15 @@ static void stp_probe_run(const struct stp_probe *p, int state)
 	c->probe = p;
 	c->actions = 0;
 	c->error = NULL;
+	c->error_near = NULL;
 	c->nesting = 0;
 	c->frame_used = 0;
 	c->print_len = 0;
 	p->handler(c);
 	stp_unlock_globals(p);
 	stp_print_flush(c);
+	if (c->error)
+		stp_report_error(c);
 	c->probe = NULL;
 busy:
 	atomic_dec(&c->busy);

@@ -228,6 +228,31 @@ static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth)
 	case ST_CONTINUE: sb_add(sb, "continue"); break;
 	case ST_NEXT: sb_add(sb, "next"); break;
 	case ST_EMPTY: sb_addc(sb, ';'); break;
+	case ST_DO:
+		sb_add(sb, "do");
+		print_nested(sb, s->then, depth);
+		sb_addc(sb, '\n');
+		indent(sb, depth);
+		sb_add(sb, "while (");
+		print_expr(sb, s->cond);
+		sb_addc(sb, ')');
+		break;
+	case ST_TRY:
+		sb_add(sb, "try ");
+		print_stmt(sb, s->then, depth);
+		sb_add(sb, " catch");
+		if (s->expr) {
+			sb_add(sb, " (");
+			print_expr(sb, s->expr);
+			sb_addc(sb, ')');
+		}
+		sb_addc(sb, ' ');
+		print_stmt(sb, s->else_, depth);
+		break;
+	case ST_DELETE:
+		sb_add(sb, "delete ");
+		print_expr(sb, s->expr);
+		break;
 	}
 }
 

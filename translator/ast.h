@@ -58,6 +58,9 @@ enum stmt_kind {
 	ST_CONTINUE,
 	ST_NEXT,
 	ST_EMPTY,
+	ST_DO,		/* do then while (cond) */
+	ST_TRY,		/* try then catch [(expr: the message variable)] else_ */
+	ST_DELETE,	/* delete expr */
 };
 
 struct stmt {

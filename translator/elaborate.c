@@ -201,8 +201,17 @@ static void resolve_stmt(struct elab *el, struct stmt *st)
 		for (int i = 0; i < st->body.len; i++)
 			resolve_stmt(el, st->body.items[i]);
 		break;
+	case ST_DELETE:
+		resolve_expr(el, st->expr, 1);
+		break;
+	case ST_TRY:
+		resolve_stmt(el, st->then);
+		resolve_expr(el, st->expr, 1);
+		resolve_stmt(el, st->else_);
+		break;
 	case ST_WHILE:
 	case ST_FOR:
+	case ST_DO:
 		resolve_expr(el, st->init, 0);
 		resolve_expr(el, st->cond, 0);
 		resolve_expr(el, st->incr, 0);
@@ -436,13 +445,15 @@ static void infer_stmt(struct elab *el, struct stmt *st)
 		decide(el, &el->func->type, &el->func->type_loc, e);
 		return;
 	}
+	if (st->kind == ST_TRY && st->expr)
+		expect(el, st->expr, TYPE_STRING);
 	if (st->init)
 		infer(el, st->init);
 	if (st->cond)
 		expect(el, st->cond, TYPE_LONG);
 	if (st->incr)
 		infer(el, st->incr);
-	if (st->expr)
+	if (st->expr && st->kind != ST_TRY)
 		infer(el, st->expr);
 	infer_stmt(el, st->then);
 	infer_stmt(el, st->else_);

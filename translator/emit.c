@@ -16,6 +16,8 @@ struct emitter {
 	struct function *func;	/* NULL inside a probe */
 	int ntmp;		/* temporaries handed out in this frame */
 	int depth;		/* indentation */
+	const char *error_label;	/* where a failure jumps: "out" or a catch */
+	int ntry;		/* try blocks in this function, for labels */
 };
 
 static void line(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -175,11 +177,11 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	return sb_steal(&sb);
 }
 
-/* Wraps an operation that may fail, so a failure leaves the probe before
- * its value is used (see STP_CHECKED in runtime/context.c). */
-static char *checked(struct strbuf *sb)
+/* Wraps an operation that may fail, so a failure jumps away before its
+ * value is used (see STP_CHECKED in runtime/context.c). */
+static char *checked(struct emitter *em, struct strbuf *sb)
 {
-	char *r = xasprintf("STP_CHECKED(c, %s)", sb->buf);
+	char *r = xasprintf("STP_CHECKED(c, %s, %s)", sb->buf, em->error_label);
 
 	free(sb->buf);
 	return r;
@@ -201,7 +203,7 @@ static char *emit_call(struct emitter *em, struct expr *e)
 		free(a);
 	}
 	sb_addc(&sb, ')');
-	return checked(&sb);
+	return checked(em, &sb);
 }
 
 static char *emit_binary(struct emitter *em, struct expr *e)
@@ -213,8 +215,8 @@ static char *emit_binary(struct emitter *em, struct expr *e)
 	if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
 		r = xasprintf("(strcmp(%s, %s) %s 0)", a, b, e->op);
 	else if (!strcmp(e->op, "/") || !strcmp(e->op, "%"))
-		r = xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s))", e->op[0] == '/' ? "div" : "mod", a,
-			      b, near_literal(e->near, &e->loc));
+		r = xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s)", e->op[0] == '/' ? "div" : "mod",
+			      a, b, near_literal(e->near, &e->loc), em->error_label);
 	else if (!strcmp(e->op, "<<") || !strcmp(e->op, ">>"))
 		r = xasprintf("(%s %s (%s & 63))", a, e->op, b);
 	else
@@ -233,8 +235,9 @@ static char *emit_assign(struct emitter *em, struct expr *e)
 	if (e->type == TYPE_STRING)
 		r = xasprintf("stp_str%s(%s, %s)", strcmp(e->op, "=") ? "cat" : "cpy", lhs, rhs);
 	else if (!strcmp(e->op, "/=") || !strcmp(e->op, "%="))
-		r = xasprintf("(%s = STP_CHECKED(c, stp_%s(c, %s, %s, %s)))", lhs,
-			      e->op[0] == '/' ? "div" : "mod", lhs, rhs, near_literal(e->near, &e->loc));
+		r = xasprintf("(%s = STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s))", lhs,
+			      e->op[0] == '/' ? "div" : "mod", lhs, rhs, near_literal(e->near, &e->loc),
+			      em->error_label);
 	else if (!strcmp(e->op, "<<=") || !strcmp(e->op, ">>="))
 		r = xasprintf("(%s %s (%s & 63))", lhs, e->op, rhs);
 	else
@@ -309,7 +312,7 @@ static void emit_action_count(struct emitter *em, int n, struct stmt *first)
 	char *near = near_literal(first->near, &first->loc);
 
 	line(em, "if (stp_actions(c, %d, %s))", n > 0 ? n : 1, near);
-	line(em, "\tgoto out;");
+	line(em, "\tgoto %s;", em->error_label);
 	free(near);
 }
 
@@ -380,6 +383,59 @@ static void emit_return(struct emitter *em, struct stmt *st)
 	line(em, "goto out;");
 }
 
+static void emit_do(struct emitter *em, struct stmt *st)
+{
+	char *cond = emit_expr(em, st->cond);
+
+	line(em, "do {");
+	emit_braced(em, st->then, 1);
+	em->out.len -= 2;	/* "}\n" becomes "} while (...);" */
+	em->out.buf[em->out.len] = '\0';
+	sb_printf(&em->out, "} while (%s);\n", cond);
+	free(cond);
+}
+
+/*
+ * A failure inside the try block jumps to its catch label, where the
+ * message goes into the catch variable and the error is cleared.
+ */
+static void emit_try(struct emitter *em, struct stmt *st)
+{
+	const char *outer = em->error_label;
+	int n = em->ntry++;
+	char *label = xasprintf("catch_%d", n);
+
+	line(em, "/* try */");
+	line(em, "{");
+	em->error_label = label;
+	emit_braced(em, st->then, 0);
+	em->error_label = outer;
+	line(em, "goto end_try_%d;", n);
+	line(em, "%s:", label);
+	if (st->expr) {
+		char *var = emit_expr(em, st->expr);
+
+		line(em, "stp_strcpy(%s, c->error);", var);
+		free(var);
+	}
+	line(em, "stp_error_clear(c);");
+	line(em, "{");
+	emit_braced(em, st->else_, 0);
+	line(em, "end_try_%d: ;", n);
+	free(label);
+}
+
+static void emit_delete(struct emitter *em, struct stmt *st)
+{
+	char *var = emit_expr(em, st->expr);
+
+	if (st->expr->type == TYPE_STRING)
+		line(em, "%s[0] = '\\0';", var);
+	else
+		line(em, "%s = 0;", var);
+	free(var);
+}
+
 static void emit_stmt(struct emitter *em, struct stmt *st)
 {
 	char *e;
@@ -394,7 +450,7 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 		line(em, "%s;", e);
 		free(e);
 		if (is_error_call(st->expr))
-			line(em, "goto out;");
+			line(em, "goto %s;", em->error_label);
 		break;
 	case ST_IF:
 		emit_if(em, st);
@@ -416,6 +472,15 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 		line(em, "continue;");
 		break;
 	case ST_EMPTY:
+		break;
+	case ST_DO:
+		emit_do(em, st);
+		break;
+	case ST_TRY:
+		emit_try(em, st);
+		break;
+	case ST_DELETE:
+		emit_delete(em, st);
 		break;
 	}
 }
@@ -449,6 +514,8 @@ static char *emit_body(struct emitter *em, struct stmt *body)
 
 	memset(&em->out, 0, sizeof(em->out));
 	em->ntmp = 0;
+	em->ntry = 0;
+	em->error_label = "out";
 	em->depth = 1;
 	emit_block_body(em, body, 0);
 	em->depth = 0;

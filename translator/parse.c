@@ -371,6 +371,62 @@ static struct stmt *parse_for(struct parser *ps)
 	return s;
 }
 
+static struct stmt *parse_do(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_DO, &ps->tok);
+
+	advance(ps);
+	s->then = parse_stmt(ps);
+	if (!is_word(&ps->tok, "while")) {
+		char *what = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected 'while' after the body of 'do', found %s", what);
+	}
+	advance(ps);
+	expect_op(ps, "(");
+	s->cond = parse_expr(ps);
+	expect_op(ps, ")");
+	accept_op(ps, ";");
+	return s;
+}
+
+/* try { ... } catch [(msg)] { ... } */
+static struct stmt *parse_try(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_TRY, &ps->tok);
+
+	advance(ps);
+	s->then = parse_block(ps);
+	if (!is_word(&ps->tok, "catch")) {
+		char *what = token_describe(&ps->tok);
+
+		error_at(ps, &ps->tok, "expected 'catch' after the 'try' block, found %s", what);
+	}
+	advance(ps);
+	if (accept_op(ps, "(")) {
+		struct token tok = ps->tok;
+
+		s->expr = new_expr_at(ps, EX_VAR, &tok);
+		s->expr->name = expect_ident(ps, "a variable for the error message");
+		expect_op(ps, ")");
+	}
+	s->else_ = parse_block(ps);
+	return s;
+}
+
+static struct stmt *parse_delete(struct parser *ps)
+{
+	struct token tok = ps->tok;
+	struct stmt *s = new_stmt_at(ST_DELETE, &tok);
+
+	advance(ps);
+	s->expr = parse_expr(ps);
+	if (!is_lvalue(s->expr))
+		error_at(ps, &tok, "'delete' needs a variable");
+	accept_op(ps, ";");
+	return s;
+}
+
 static int starts_expression(const struct token *tok)
 {
 	return !(tok->kind == TK_EOF || is_op(tok, "}") || is_op(tok, ";") ||
@@ -405,6 +461,12 @@ static struct stmt *parse_stmt(struct parser *ps)
 		return parse_while(ps);
 	if (is_word(&tok, "for"))
 		return parse_for(ps);
+	if (is_word(&tok, "do"))
+		return parse_do(ps);
+	if (is_word(&tok, "try"))
+		return parse_try(ps);
+	if (is_word(&tok, "delete"))
+		return parse_delete(ps);
 	if (is_word(&tok, "return"))
 		return parse_simple_keyword(ps, ST_RETURN);
 	if (is_word(&tok, "break"))
