@@ -456,4 +456,181 @@ static __maybe_unused void stp_map_clear(struct stp_map *m)
 		stp_map_release(m, m->oldest);
 }
 
-#include "map_iter.c"
+
+/* ---- foreach ---- */
+
+struct stp_map_sort_ctx {
+	const struct stp_map *m;
+	int column;		/* 1..nkeys, or STP_MAP_SORT_VALUE */
+	bool descending;
+};
+
+static int stp_map_cmp_long(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int stp_map_cmp_value(const struct stp_map *m, const struct stp_map_entry *a,
+			     const struct stp_map_entry *b)
+{
+	const void *va = stp_map_entry_value(m, a), *vb = stp_map_entry_value(m, b);
+
+	switch (m->d.value_kind) {
+	case STP_KIND_LONG:
+		return stp_map_cmp_long(*(const int64_t *)va, *(const int64_t *)vb);
+	case STP_KIND_STRING:
+		return strcmp(va, vb);
+	default:
+		return m->d.blob_cmp ? m->d.blob_cmp(va, vb) : 0;
+	}
+}
+
+static int stp_map_cmp_column(const struct stp_map *m, int column,
+			      const struct stp_map_entry *a, const struct stp_map_entry *b)
+{
+	int col = column - 1;
+
+	if (column == STP_MAP_SORT_VALUE)
+		return stp_map_cmp_value(m, a, b);
+	if (m->d.key_kinds[col] == STP_KIND_STRING)
+		return strcmp(stp_map_key_str(m, a, col), stp_map_key_str(m, b, col));
+	return stp_map_cmp_long(*stp_map_key_long(m, a, col), *stp_map_key_long(m, b, col));
+}
+
+/* Orders by the column, then by insertion, so the result is deterministic. */
+static int stp_map_cmp_entries(const void *pa, const void *pb, const void *priv)
+{
+	const struct stp_map_sort_ctx *ctx = priv;
+	const struct stp_map_entry *a = stp_map_entry_at(ctx->m, *(const u32 *)pa);
+	const struct stp_map_entry *b = stp_map_entry_at(ctx->m, *(const u32 *)pb);
+	int r = stp_map_cmp_column(ctx->m, ctx->column, a, b);
+
+	if (r)
+		return ctx->descending ? -r : r;
+	return a->seq < b->seq ? -1 : 1;
+}
+
+static bool stp_map_slice_match(const struct stp_map *m, const struct stp_map_entry *e,
+				const struct stp_key *slice, u16 mask)
+{
+	int i;
+
+	for (i = 0; i < m->d.nkeys; i++)
+		if ((mask & (1u << i)) && !stp_map_key_column_equal(m, e, i, slice))
+			return false;
+	return true;
+}
+
+/* Fills snap with the matching entries in insertion order; returns how many. */
+static u32 stp_map_snap_fill(const struct stp_map *m, u32 *snap, const struct stp_key *slice,
+			     u16 mask)
+{
+	u32 idx, n = 0;
+
+	for (idx = m->oldest; idx != STP_MAP_NIL; idx = stp_map_entry_at(m, idx)->newer) {
+		if (mask && !stp_map_slice_match(m, stp_map_entry_at(m, idx), slice, mask))
+			continue;
+		snap[n++] = idx;
+	}
+	return n;
+}
+
+static bool stp_map_sort_column_valid(const struct stp_map *m, int column)
+{
+	return column == STP_MAP_SORT_VALUE || (column >= 0 && column <= m->d.nkeys);
+}
+
+/*
+ * Starts a foreach over the entries of m whose key columns i with bit i
+ * of slice_mask set equal slice's (slice may be NULL when the mask is 0),
+ * sorted by sort_column (STP_MAP_SORT_NONE: insertion order), at most
+ * limit of them (limit < 0: all).  Returns 0, or -EBUSY when this CPU
+ * already runs STP_MAP_NESTING foreach loops over m (STP_MAP_NESTING_MSG),
+ * or -EINVAL for a bad column.  Entries inserted after the start are not
+ * visited; entries deleted before their turn are skipped.
+ */
+static __maybe_unused int stp_map_iter_start(struct stp_map *m, struct stp_map_iter *it,
+					     int sort_column, bool descending, int64_t limit,
+					     const struct stp_key *slice, u16 slice_mask)
+{
+	int cpu = raw_smp_processor_id();
+	struct stp_map_snaps *snaps = m->snaps[cpu];
+	u32 *snap;
+
+	it->map = NULL;
+	if (!stp_map_sort_column_valid(m, sort_column) || (slice_mask && !slice))
+		return -EINVAL;
+	if (snaps->depth >= STP_MAP_NESTING)
+		return -EBUSY;
+	it->level = snaps->depth++;
+	it->cpu = cpu;
+	snap = snaps->idx + (size_t)it->level * m->d.max_entries;
+	it->count = stp_map_snap_fill(m, snap, slice, slice_mask);
+	if (sort_column != STP_MAP_SORT_NONE) {
+		struct stp_map_sort_ctx ctx = { m, sort_column, descending };
+
+		sort_r(snap, it->count, sizeof(*snap), stp_map_cmp_entries, NULL, &ctx);
+	}
+	if (limit >= 0 && limit < it->count)
+		it->count = (u32)limit;
+	it->snap = snap;
+	it->pos = 0;
+	it->start_seq = m->next_seq;
+	it->cur = NULL;
+	it->map = m;
+	return 0;
+}
+
+/* Gives up the iterator's snapshot, and any a nested loop left behind. */
+static __maybe_unused void stp_map_iter_end(struct stp_map_iter *it)
+{
+	struct stp_map_snaps *snaps;
+
+	if (!it->map)
+		return;
+	snaps = it->map->snaps[it->cpu];
+	if (snaps->depth > it->level)
+		snaps->depth = it->level;
+	it->map = NULL;
+	it->cur = NULL;
+}
+
+/*
+ * Moves to the next entry that is still there; false at the end (the
+ * iterator is then ended).  Read the entry's keys before the loop body
+ * may change the map.
+ */
+static __maybe_unused bool stp_map_iter_next(struct stp_map_iter *it)
+{
+	const struct stp_map *m = it->map;
+
+	if (!m)
+		return false;
+	while (it->pos < it->count) {
+		struct stp_map_entry *e = stp_map_entry_at(m, it->snap[it->pos++]);
+
+		if (e->seq && e->seq < it->start_seq) {
+			it->cur = e;
+			return true;
+		}
+	}
+	stp_map_iter_end(it);
+	return false;
+}
+
+/* Key column col (0-based) of the current entry. */
+static __maybe_unused int64_t stp_map_iter_long(const struct stp_map_iter *it, int col)
+{
+	return *stp_map_key_long(it->map, it->cur, col);
+}
+
+static __maybe_unused const char *stp_map_iter_str(const struct stp_map_iter *it, int col)
+{
+	return stp_map_key_str(it->map, it->cur, col);
+}
+
+/* The current entry's value, as stp_map_value() gives it. */
+static __maybe_unused void *stp_map_iter_value(const struct stp_map_iter *it)
+{
+	return stp_map_entry_value(it->map, it->cur);
+}

@@ -133,6 +133,23 @@ transport_tests() {
 	report_lines transport "$dir/log" $?
 }
 
+# A runtime part's own test module (testsuite/NAME/: Kbuild, *.c and
+# guest-checks.sh MODULE.ko), built here and loaded in the suite's guest.
+runtime_module_tests() {
+	local name=$1 module=$2 dir=$WORK/$1
+	selected "$name" || return
+	mkdir -p "$dir"
+	cp testsuite/"$name"/Kbuild testsuite/"$name"/*.c "$dir/"
+	if ! make -s -C "/lib/modules/$(release)/build" M="$dir" STP_RUNTIME="$ROOT/runtime" modules \
+		>"$dir/build.log" 2>&1; then
+		fail "$name: build the test module" "$(cat "$dir/build.log")"
+		return
+	fi
+	timeout 600 "$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- sh "$ROOT/testsuite/$name/guest-checks.sh" \
+		"$dir/$module.ko" >"$dir/log" 2>&1
+	report_lines "$name" "$dir/log" $?
+}
+
 # The guest runner itself: boots, commands, signals, timeouts (its own guests).
 runner_tests() {
 	local log=$WORK/runner.log

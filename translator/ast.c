@@ -280,6 +280,8 @@ void print_script(FILE *out, const struct script *s, int with_types)
 {
 	struct strbuf sb = {0};
 
+	for (int i = 0; i < s->embedded.len; i++)
+		sb_printf(&sb, "%%{%s%%}\n", s->embedded.items[i]->code);
 	for (int i = 0; i < s->globals.len; i++) {
 		const struct symbol *g = s->globals.items[i];
 
@@ -307,7 +309,10 @@ void print_script(FILE *out, const struct script *s, int with_types)
 		sb_add(&sb, ")\n");
 		if (with_types)
 			print_locals(&sb, (const struct symbol *const *)f->locals.items, f->locals.len, f->params.len);
-		print_stmt(&sb, f->body, 0);
+		if (f->embedded)
+			sb_printf(&sb, "%%{%s%%}", f->embedded);
+		else
+			print_stmt(&sb, f->body, 0);
 		sb_addc(&sb, '\n');
 	}
 	for (int i = 0; i < s->probes.len; i++) {

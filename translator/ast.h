@@ -118,14 +118,24 @@ struct function {
 	VEC(struct symbol *) params;
 	VEC(struct symbol *) locals;	/* params first */
 	struct stmt *body;
+	char *embedded;		/* %{ C %} instead of a body, or NULL */
+	int pure;		/* embedded C marked / * pure * / */
 	int used;
 	int visiting;		/* pass 2: recursion guard for the lock sets */
 	VEC(struct symbol *) reads, writes;
 	VEC(struct function *) calls;
 };
 
+/* A top-level %{ ... %} block: C copied into the module verbatim. */
+struct embedded_block {
+	char *code;
+	struct loc loc;
+	int taken;		/* a library block already in the script */
+};
+
 struct script {
 	VEC(struct source *) sources;
+	VEC(struct embedded_block *) embedded;
 	VEC(struct symbol *) globals;
 	VEC(struct function *) functions;
 	VEC(struct probe *) probes;

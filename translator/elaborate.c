@@ -121,17 +121,43 @@ static struct function *find_function(struct script *s, const char *name)
 
 /* A call to a function the script doesn't define: look in the tapset
  * library, and take the function into the script if it is there. */
+/* A library file's top-level %{ %} blocks come with its first function
+ * the script uses. */
+static void take_library_embedded(struct elab *el, const struct source *src)
+{
+	struct script *lib = &el->sess->library;
+
+	for (int i = 0; i < lib->embedded.len; i++) {
+		struct embedded_block *b = lib->embedded.items[i];
+
+		if (b->loc.src == src && !b->taken) {
+			b->taken = 1;
+			vec_push(&el->s->embedded, b);
+		}
+	}
+}
+
 static struct function *find_library_function(struct elab *el, const char *name)
 {
 	struct function *f = find_function(&el->sess->library, name);
 
-	if (f)
+	if (f) {
 		vec_push(&el->s->functions, f);
+		take_library_embedded(el, f->loc.src);
+	}
 	return f;
 }
 
 static void resolve_stmt(struct elab *el, struct stmt *st);
 static void resolve_function(struct elab *el, struct function *f);
+
+/* Embedded C in the user's own script needs -g; the library may use it. */
+static void check_guru(struct elab *el, const struct loc *loc, const char *what)
+{
+	if (el->sess->guru_mode || loc->src != el->s->sources.items[0])
+		return;
+	error_at(loc, "%s needs guru mode (stap -g)", what);
+}
 
 static void resolve_call(struct elab *el, struct expr *e)
 {
@@ -254,7 +280,10 @@ static void resolve_function(struct elab *el, struct function *f)
 		f->params.items[i]->used = 1;
 	el->func = f;
 	el->loop_depth = 0;
-	resolve_stmt(el, f->body);
+	if (f->embedded)
+		check_guru(el, &f->loc, "embedded C function");
+	else
+		resolve_stmt(el, f->body);
 	el->func = saved_func;
 	el->loop_depth = saved_depth;
 }
@@ -473,7 +502,7 @@ static void infer_all(struct elab *el)
 	}
 	for (int i = 0; i < s->functions.len; i++) {
 		el->func = s->functions.items[i];
-		if (el->func->used)
+		if (el->func->used && el->func->body)
 			infer_stmt(el, el->func->body);
 	}
 	el->func = NULL;
@@ -575,6 +604,8 @@ int pass2_elaborate(struct session *sess)
 	struct elab el = { .sess = sess, .s = &sess->script };
 	int errors = diag_errors;
 
+	for (int i = 0; i < sess->script.embedded.len; i++)
+		check_guru(&el, &sess->script.embedded.items[i]->loc, "embedded C");
 	resolve_probes(&el);
 	if (diag_errors > errors)
 		return -1;

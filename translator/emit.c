@@ -541,13 +541,39 @@ static void emit_function_signature(struct emitter *em, struct function *f, int 
 	free(sb.buf);
 }
 
+/* The body of an embedded C function, between macros that name its
+ * arguments and its return value as SystemTap's embedded C expects. */
+static void emit_embedded_body(struct emitter *em, struct function *f)
+{
+	for (int i = 0; i < f->params.len; i++)
+		line(em, "#define STAP_ARG_%s (l->l_%s)", f->params.items[i]->name, f->params.items[i]->name);
+	if (f->type == TYPE_STRING) {
+		line(em, "#define STAP_RETVALUE ret");
+		line(em, "#define STAP_RETURN(v) do { stp_strcpy(ret, (v)); goto out; } while (0)");
+	} else {
+		line(em, "#define STAP_RETVALUE ret");
+		line(em, "#define STAP_RETURN(v) do { ret = (v); goto out; } while (0)");
+	}
+	line(em, "#define STAP_ERROR(msg) do { stp_error(c, (msg), NULL); goto out; } while (0)");
+	line(em, "#define CONTEXT c");
+	line(em, "\t{");
+	sb_printf(&em->out, "%s\n", f->embedded);
+	line(em, "\t}");
+	for (int i = 0; i < f->params.len; i++)
+		line(em, "#undef STAP_ARG_%s", f->params.items[i]->name);
+	line(em, "#undef STAP_RETVALUE");
+	line(em, "#undef STAP_RETURN");
+	line(em, "#undef STAP_ERROR");
+	line(em, "#undef CONTEXT");
+}
+
 static void emit_function(struct emitter *em, struct function *f)
 {
 	char *name = xasprintf("function_%s", f->name);
 	char *body, *near;
 
 	em->func = f;
-	body = emit_body(em, f->body);
+	body = f->body ? emit_body(em, f->body) : xstrdup("");
 	emit_frame_struct(em, name, f->locals.items, f->locals.len, em->ntmp);
 	emit_function_signature(em, f, 0);
 	line(em, "{");
@@ -568,6 +594,8 @@ static void emit_function(struct emitter *em, struct function *f)
 		else
 			line(em, "\tl->l_%s = arg_%s;", p->name, p->name);
 	}
+	if (f->embedded)
+		emit_embedded_body(em, f);
 	sb_add(&em->out, body);
 	line(em, "out: __maybe_unused;");
 	line(em, "\tstp_frame_pop(c, sizeof(*l));");
@@ -748,6 +776,11 @@ int pass3_emit(struct session *sess)
 	struct script *s = &sess->script;
 
 	emit_header(&em);
+	for (int i = 0; i < s->embedded.len; i++) {
+		line(&em, "/* embedded C from %s */", format_loc(&s->embedded.items[i]->loc));
+		line(&em, "%s", s->embedded.items[i]->code);
+		line(&em, "%s", "");
+	}
 	emit_globals(&em);
 	for (int i = 0; i < s->functions.len; i++)
 		if (s->functions.items[i]->used)

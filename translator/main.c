@@ -41,6 +41,7 @@ static void usage(FILE *out)
 	      "  -R DIR           runtime directory\n"
 	      "  -I DIR           additional tapset directory\n"
 	      "  -w               suppress warnings\n"
+	      "  -g               guru mode: allow embedded C in the script\n"
 	      "  --remote=qemu[:KERNEL-IMAGE]\n"
 	      "                   run pass 5 in a throw-away qemu guest of that kernel\n"
 	      "                   (default: the newest /boot/vmlinuz-R with /lib/modules/R/build)\n"
@@ -154,7 +155,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:whV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:wghV", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -190,6 +191,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		case 'R': s->runtime_dir = optarg; break;
 		case 'I': vec_push(&s->tapset_dirs, optarg); break;
 		case 'w': s->suppress_warnings = 1; break;
+		case 'g': s->guru_mode = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);
@@ -317,6 +319,7 @@ static void setup_pp_env(struct session *s)
 	env->runtime = "kernel";
 	env->systemtap_v = STAP_COMPAT_VERSION;
 	env->privilege = "stapdev";
+	env->guru_mode = s->guru_mode;
 	env->args = s->args.items;
 	env->nargs = s->args.len;
 }

@@ -581,7 +581,13 @@ static void parse_function(struct parser *ps)
 		} while (accept_op(ps, ","));
 	}
 	expect_op(ps, ")");
-	f->body = parse_block(ps);
+	if (ps->tok.kind == TK_EMBEDDED) {
+		f->embedded = ps->tok.text;
+		f->pure = strstr(f->embedded, "/* pure */") != NULL;
+		advance(ps);
+	} else {
+		f->body = parse_block(ps);
+	}
 	vec_push(&ps->script->functions, f);
 }
 
@@ -673,8 +679,14 @@ static void parse_top_level(struct parser *ps)
 		parse_global(ps);
 	else if (is_word(&ps->tok, "function"))
 		parse_function(ps);
-	else if (ps->tok.kind == TK_EMBEDDED)
-		error_at(ps, &ps->tok, "embedded C is not supported yet");
+	else if (ps->tok.kind == TK_EMBEDDED) {
+		struct embedded_block *b = xcalloc(1, sizeof(*b));
+
+		b->code = ps->tok.text;
+		b->loc = ps->tok.loc;
+		vec_push(&ps->script->embedded, b);
+		advance(ps);
+	}
 	else {
 		char *what = token_describe(&ps->tok);
 

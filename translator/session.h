@@ -27,6 +27,7 @@ struct session {
 	int remote_timeout;		/* seconds, --remote-timeout */
 	const char *bindir;		/* where stap lives; staprun is found there */
 	int suppress_warnings;		/* -w */
+	int guru_mode;			/* -g: embedded C in the user's script */
 
 	struct pp_env pp_env;		/* what %( conditionals see */
 	struct macro_table macros;	/* the library's @define macros */
