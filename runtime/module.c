@@ -5,6 +5,8 @@
  *
  *	static struct stp_probe stp_probes[];	(the script's probes)
  *	#define STP_FRAME_SIZE ...		(bytes of locals one CPU needs)
+ *	static int stp_script_init(void);	(allocates the script's arrays)
+ *	static void stp_script_exit(void);	(frees them)
  */
 
 static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
@@ -93,12 +95,16 @@ static int __init stp_module_init(void)
 	rc = stp_contexts_alloc(STP_FRAME_SIZE);
 	if (rc)
 		goto fail;
+	rc = stp_script_init();
+	if (rc)
+		goto fail;
 	stp_for_each_probe(stp_timer_init, STP_PROBE_TIMER);
 	rc = stp_transport_init();
 	if (rc)
 		goto fail;
 	return 0;
 fail:
+	stp_script_exit();
 	stp_contexts_free();
 	return rc;
 }
@@ -109,6 +115,7 @@ static void __exit stp_module_exit(void)
 	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
 	stp_disarm_all();
 	stp_transport_exit();
+	stp_script_exit();
 	stp_contexts_free();
 }
 

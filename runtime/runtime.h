@@ -40,5 +40,7 @@ static void stp_session_stop(void);
 #include "print.c"
 #include "session.c"
 #include "timer.c"
+#include "map.c"
+#include "arrays.c"
 
 #endif /* STP_RUNTIME_H */

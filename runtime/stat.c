@@ -19,9 +19,9 @@
  * in context.c): a probe that fires inside another is skipped.
  *
  * Arithmetic: count, sum and buckets wrap like SystemTap's (sum is an s64
- * and overflows past +-2^63).  The sum of squares is kept in 128 bits, so
- * @variance is exact (the floor of the sample variance, divided by n - 1)
- * while the sum of squares stays below 2^128: e.g. 2^64 samples below 2^32
+ * and wraps past +-2^63; the kernel builds with -fno-strict-overflow).  The
+ * sum of squares is kept in 128 bits, so @variance is exact, the floor of
+ * sum((x - mean)^2) / (n - 1), while the sum of squares stays below 2^128: e.g. 2^64 samples below 2^32
  * in magnitude, or 2^32 samples below 2^48.  A variance above S64_MAX is
  * returned as S64_MAX.  SystemTap's @variance(s, bit_shift) only buys
  * precision for its fixed-point method; ours is exact, so the translator
@@ -83,16 +83,10 @@ static __maybe_unused size_t stp_stat_size(const struct stp_stat_desc *d)
 			   stp_stat_nbuckets(d));
 }
 
-static u64 *stp_stat_log_counts(struct stp_stat *st)
+/* Where the linear counts (underflow, buckets, overflow) start. */
+static unsigned int stp_stat_lin_offset(const struct stp_stat_desc *d)
 {
-	return st->buckets;
-}
-
-/* underflow, lin_buckets buckets, overflow */
-static u64 *stp_stat_lin_counts(struct stp_stat *st,
-				const struct stp_stat_desc *d)
-{
-	return st->buckets + (d->log ? STP_STAT_LOG_BUCKETS : 0);
+	return d->log ? STP_STAT_LOG_BUCKETS : 0;
 }
 
 /* Empties a statistic (its blob must be stp_stat_size(d) bytes). */
@@ -155,9 +149,9 @@ static void stp_stat_add(struct stp_stat *st, const struct stp_stat_desc *d,
 		st->max = v;
 	stp_stat_add_square(st, v);
 	if (d->log)
-		stp_stat_log_counts(st)[stp_stat_log_index(v)]++;
+		st->buckets[stp_stat_log_index(v)]++;
 	if (d->linear)
-		stp_stat_lin_counts(st, d)[stp_stat_lin_index(d, v)]++;
+		st->buckets[stp_stat_lin_offset(d) + stp_stat_lin_index(d, v)]++;
 }
 
 /* dst += src: both statistics of the same desc. */
@@ -219,14 +213,18 @@ struct stp_u128 {
 	u64 hi, lo;
 };
 
-static struct stp_u128 stp_u128_square(u64 m)
+/* v * v, for any v (S64_MIN included) */
+static struct stp_u128 stp_u128_square(s64 v)
 {
 	struct stp_stat tmp = { 0 };
 
-	stp_stat_add_square(&tmp, (s64)m);
-	if ((s64)m < 0)		/* m == 2^63 came in as S64_MIN: same square */
-		stp_stat_add_square(&tmp, 0);
+	stp_stat_add_square(&tmp, v);
 	return (struct stp_u128){ .hi = tmp.sumsq_hi, .lo = tmp.sumsq_lo };
+}
+
+static bool stp_u128_less(struct stp_u128 a, struct stp_u128 b)
+{
+	return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo);
 }
 
 /* x / d, long division a bit at a time: slow, but only read-side. */
@@ -274,12 +272,15 @@ static __maybe_unused s64 stp_stat_variance(const struct stp_stat *st)
 
 	if (st->count < 2)
 		return 0;
-	q = stp_u128_div(stp_u128_square(stp_abs64(st->sum)), st->count, &r);
-	if (q.hi > sumsq.hi || (q.hi == sumsq.hi && q.lo + !!r > sumsq.lo))
+	q = stp_u128_div(stp_u128_square(st->sum), st->count, &r);
+	if (stp_u128_less(sumsq, q))
 		return 0;	/* only after an overflow */
 	dev = stp_u128_sub(sumsq, q.hi, q.lo);
-	if (r)
+	if (r) {
+		if (!dev.hi && !dev.lo)
+			return 0;	/* only after an overflow */
 		dev = stp_u128_sub(dev, 0, 1);
+	}
 	var = stp_u128_div(dev, st->count - 1, &unused);
 	if (var.hi || var.lo > S64_MAX)
 		return S64_MAX;
@@ -358,9 +359,289 @@ static __maybe_unused void stp_agg_clear(struct stp_agg *a)
 }
 
 /* The checked desc, with lin_buckets set. */
-static __maybe_unused const struct stp_stat_desc *stp_agg_desc(const struct stp_agg *a)
+static __maybe_unused const struct stp_stat_desc *
+stp_agg_desc(const struct stp_agg *a)
 {
 	return &a->desc;
 }
 
-#include "stat_print.c"
+
+/*
+ * Histogram text, as SystemTap prints it:
+ *
+ *	print(@hist_linear(s, 0, 100, 10)) after s <<< -1, 1, 2, 13, 14,
+ *	15, 16 and 95 prints
+ *
+ *	value |-------------------------------------------------- count
+ *	   <0 |@@@@@@@@@@@@                                       1
+ *	    0 |@@@@@@@@@@@@@@@@@@@@@@@@@                          2
+ *	   10 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 4
+ *	   20 |                                                   0
+ *	   30 |                                                   0
+ *	    ~
+ *	   70 |                                                   0
+ *	   80 |                                                   0
+ *	   90 |@@@@@@@@@@@@                                       1
+ *	  100 |                                                   0
+ *	 >100 |                                                   0
+ *	(an empty line)
+ *
+ * A row is a bucket's low bound, right-aligned in a column as wide as
+ * "value" or the widest label shown; a bar of count * 50 / (largest count)
+ * '@'s, padded to 50; the count, right-aligned to the largest count.  Only
+ * buckets from HIST_ELISION before the first non-empty bucket to
+ * HIST_ELISION after the last are shown, and a run of more than
+ * 2 * HIST_ELISION empty buckets keeps HIST_ELISION at each end with a "~"
+ * between (HIST_ELISION defaults to 2; negative shows every bucket).
+ *
+ * Linear: "<low" counts values below low and ">high" values past the last
+ * bucket (bucket low + k * step holds [low + k * step, low + (k+1) * step),
+ * for k = 0 .. (high - low) / step); they are shown and elided like any
+ * other bucket.
+ *
+ * Log: rows ..., -4, -2, -1, 0, 1, 2, 4, ...; row 2^k holds [2^k, 2^(k+1))
+ * and row -2^k holds (-2^(k+1), -2^k].  The margins stop at 0 and do not
+ * spill into a side (negative or positive) that has no samples:
+ *
+ *	value |-------------------------------------------------- count
+ *	    0 |                                                   0
+ *	    1 |@@@@@@@@@@@@                                       1
+ *	    2 |@@@@@@@@@@@@@@@@@@@@@@@@@                          2
+ *	    4 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@ 4
+ *	    8 |                                                   0
+ *	   16 |                                                   0
+ *	(an empty line)
+ *
+ * An empty histogram is the header and the empty line.  Text is made a
+ * row (under 100 bytes) at a time and handed to emit.
+ */
+
+#ifndef HIST_ELISION
+#define HIST_ELISION 2
+#endif
+
+#define STP_HIST_BAR_WIDTH 50
+#define STP_HIST_LABEL_SIZE 24		/* "<-9223372036854775808" and NUL */
+
+struct stp_hist {
+	const struct stp_stat_desc *d;
+	const u64 *counts;
+	unsigned int n;
+	bool log;
+	u64 max_count;
+	int label_width;
+	int count_width;
+	stp_emit_fn emit;
+	void *ctx;
+};
+
+/* The lowest value of log bucket i, by its magnitude's bit count. */
+static s64 stp_stat_log_bucket_low(unsigned int i)
+{
+	if (i == STP_STAT_LOG_ZERO)
+		return 0;
+	if (i > STP_STAT_LOG_ZERO)
+		return (s64)BIT_ULL(i - STP_STAT_LOG_ZERO - 1);
+	/* the u64 wraps to -2^k; for k = 63 that is S64_MIN */
+	return (s64)(0 - BIT_ULL(STP_STAT_LOG_ZERO - i - 1));
+}
+
+static void stp_hist_label(const struct stp_hist *h, unsigned int i,
+			   char *buf, size_t size)
+{
+	const struct stp_stat_desc *d = h->d;
+
+	if (h->log)
+		snprintf(buf, size, "%lld", stp_stat_log_bucket_low(i));
+	else if (i == 0)
+		snprintf(buf, size, "<%lld", d->lin_low);
+	else if (i == h->n - 1)
+		snprintf(buf, size, ">%lld", d->lin_high);
+	else	/* in u64: no signed overflow, and the label is <= high */
+		snprintf(buf, size, "%lld",
+			 (s64)((u64)d->lin_low + (u64)(i - 1) * d->lin_step));
+}
+
+static unsigned int stp_hist_bar(u64 count, u64 max_count)
+{
+	if (!max_count)
+		return 0;
+	if (max_count > U64_MAX / STP_HIST_BAR_WIDTH)
+		return div64_u64(count, div64_u64(max_count, STP_HIST_BAR_WIDTH));
+	return div64_u64(count * STP_HIST_BAR_WIDTH, max_count);
+}
+
+static void stp_hist_row(const struct stp_hist *h, unsigned int i)
+{
+	char label[STP_HIST_LABEL_SIZE], line[128];
+	unsigned int bar = stp_hist_bar(h->counts[i], h->max_count);
+	int len;
+
+	stp_hist_label(h, i, label, sizeof(label));
+	len = scnprintf(line, sizeof(line), "%*s |", h->label_width, label);
+	memset(line + len, '@', bar);
+	memset(line + len + bar, ' ', STP_HIST_BAR_WIDTH - bar);
+	len += STP_HIST_BAR_WIDTH;
+	len += scnprintf(line + len, sizeof(line) - len, " %*llu\n",
+			 h->count_width, h->counts[i]);
+	h->emit(h->ctx, line, len);
+}
+
+static void stp_hist_header(const struct stp_hist *h)
+{
+	char line[128];
+	int len;
+
+	len = scnprintf(line, sizeof(line), "%*s |", h->label_width, "value");
+	memset(line + len, '-', STP_HIST_BAR_WIDTH);
+	len += STP_HIST_BAR_WIDTH;
+	len += scnprintf(line + len, sizeof(line) - len, " count\n");
+	h->emit(h->ctx, line, len);
+}
+
+static void stp_hist_tilde(const struct stp_hist *h)
+{
+	char line[32];
+	int len = scnprintf(line, sizeof(line), "%*s\n", h->label_width, "~");
+
+	h->emit(h->ctx, line, len);
+}
+
+/* The buckets to show, [*start, *end]; false if all are empty. */
+static bool stp_hist_range(const struct stp_hist *h, unsigned int *start,
+			   unsigned int *end)
+{
+	int elision = HIST_ELISION;
+	unsigned int first = h->n, last = 0, i;
+
+	for (i = 0; i < h->n; i++) {
+		if (!h->counts[i])
+			continue;
+		first = min(first, i);
+		last = i;
+	}
+	if (first == h->n)
+		return false;
+	if (elision < 0) {
+		*start = 0;
+		*end = h->n - 1;
+		return true;
+	}
+	*start = first > (unsigned int)elision ? first - elision : 0;
+	*end = min(last + elision, h->n - 1);
+	if (h->log && first >= STP_STAT_LOG_ZERO)
+		*start = max_t(unsigned int, *start, STP_STAT_LOG_ZERO);
+	if (h->log && last <= STP_STAT_LOG_ZERO)
+		*end = min_t(unsigned int, *end, STP_STAT_LOG_ZERO);
+	return true;
+}
+
+/* Column widths and the bar scale for the rows start..end. */
+static void stp_hist_measure(struct stp_hist *h, unsigned int start,
+			     unsigned int end)
+{
+	char label[STP_HIST_LABEL_SIZE];
+	unsigned int i;
+
+	h->max_count = 0;
+	h->label_width = strlen("value");
+	for (i = start; i <= end; i++) {
+		stp_hist_label(h, i, label, sizeof(label));
+		h->label_width = max_t(int, h->label_width, strlen(label));
+		h->max_count = max(h->max_count, h->counts[i]);
+	}
+	h->count_width = snprintf(label, sizeof(label), "%llu", h->max_count);
+}
+
+/* Rows start..end, eliding the middle of long runs of empty buckets. */
+static void stp_hist_rows(const struct stp_hist *h, unsigned int start,
+			  unsigned int end)
+{
+	int elision = HIST_ELISION;
+	unsigned int i = start, run_end;
+	int j;
+
+	while (i <= end) {
+		if (h->counts[i]) {
+			stp_hist_row(h, i++);
+			continue;
+		}
+		for (run_end = i; run_end < end && !h->counts[run_end + 1];)
+			run_end++;
+		if (elision >= 0 && run_end - i + 1 > 2 * (unsigned int)elision) {
+			for (j = 0; j < elision; j++)
+				stp_hist_row(h, i + j);
+			stp_hist_tilde(h);
+			i = run_end + 1 - elision;
+		}
+		for (; i <= run_end; i++)
+			stp_hist_row(h, i);
+	}
+}
+
+static void stp_hist_print(struct stp_hist *h)
+{
+	unsigned int start, end;
+	bool any = stp_hist_range(h, &start, &end);
+
+	if (any)
+		stp_hist_measure(h, start, end);
+	else
+		h->label_width = strlen("value");
+	stp_hist_header(h);
+	if (any)
+		stp_hist_rows(h, start, end);
+	h->emit(h->ctx, "\n", 1);
+}
+
+/* print(@hist_linear(s, ...)): nothing if the desc has no linear part. */
+static __maybe_unused void stp_stat_print_hist_linear(const struct stp_stat *st,
+						      const struct stp_stat_desc *d,
+						      stp_emit_fn emit, void *ctx)
+{
+	struct stp_hist h = {
+		.d = d, .counts = st->buckets + stp_stat_lin_offset(d),
+		.n = d->lin_buckets + 2, .emit = emit, .ctx = ctx,
+	};
+
+	if (d->linear)
+		stp_hist_print(&h);
+}
+
+/* print(@hist_log(s)): nothing if the desc has no log part. */
+static __maybe_unused void stp_stat_print_hist_log(const struct stp_stat *st,
+						   const struct stp_stat_desc *d,
+						   stp_emit_fn emit, void *ctx)
+{
+	struct stp_hist h = {
+		.d = d, .counts = st->buckets, .n = STP_STAT_LOG_BUCKETS,
+		.log = true, .emit = emit, .ctx = ctx,
+	};
+
+	if (d->log)
+		stp_hist_print(&h);
+}
+
+static __maybe_unused void stp_emit_buf_init(struct stp_emit_buf *b, char *buf,
+					     size_t size)
+{
+	b->buf = buf;
+	b->size = size;
+	b->len = 0;
+	if (size)
+		buf[0] = '\0';
+}
+
+/* An stp_emit_fn that appends to a stp_emit_buf, cutting what won't fit. */
+static __maybe_unused void stp_emit_to_buf(void *ctx, const char *s, size_t n)
+{
+	struct stp_emit_buf *b = ctx;
+
+	if (b->size && b->len < b->size - 1) {
+		size_t chunk = min(n, b->size - 1 - b->len);
+
+		memcpy(b->buf + b->len, s, chunk);
+		b->buf[b->len + chunk] = '\0';
+	}
+	b->len += n;
+}

@@ -57,7 +57,20 @@ static void print_string_literal(struct strbuf *sb, const char *s)
 static int is_atom(const struct expr *e)
 {
 	return e->kind == EX_NUMBER || e->kind == EX_STRING || e->kind == EX_VAR ||
-	       e->kind == EX_CALL;
+	       e->kind == EX_CALL || e->kind == EX_INDEX;
+}
+
+/* a, b, * — the keys of an element, a slice or an "in" test. */
+static void print_keys(struct strbuf *sb, const struct expr *e)
+{
+	for (int i = 0; i < e->args.len; i++) {
+		if (i)
+			sb_add(sb, ", ");
+		if (e->args.items[i])
+			print_expr(sb, e->args.items[i]);
+		else
+			sb_addc(sb, '*');
+	}
 }
 
 static void print_operand(struct strbuf *sb, const struct expr *e)
@@ -114,6 +127,16 @@ void print_expr(struct strbuf *sb, const struct expr *e)
 		sb_printf(sb, " %s ", e->op);
 		print_expr(sb, e->rhs);
 		break;
+	case EX_INDEX:
+		sb_printf(sb, "%s[", e->name);
+		print_keys(sb, e);
+		sb_addc(sb, ']');
+		break;
+	case EX_IN:
+		sb_addc(sb, '[');
+		print_keys(sb, e);
+		sb_printf(sb, "] in %s", e->name);
+		break;
 	case EX_TERNARY:
 		print_operand(sb, e->cond);
 		sb_add(sb, " ? ");
@@ -131,6 +154,41 @@ static void indent(struct strbuf *sb, int depth)
 }
 
 static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth);
+
+static void print_sort_marker(struct strbuf *sb, const struct foreach *fe, int column)
+{
+	if (fe->sort_column == column)
+		sb_addc(sb, fe->descending ? '-' : '+');
+}
+
+static void print_foreach(struct strbuf *sb, const struct foreach *fe)
+{
+	sb_add(sb, "foreach (");
+	if (fe->value) {
+		print_expr(sb, fe->value);
+		sb_add(sb, " = ");
+	}
+	sb_addc(sb, '[');
+	for (int i = 0; i < fe->keys.len; i++) {
+		if (i)
+			sb_add(sb, ", ");
+		print_expr(sb, fe->keys.items[i]);
+		print_sort_marker(sb, fe, i + 1);
+	}
+	sb_add(sb, "] in ");
+	sb_add(sb, fe->array->name);
+	if (fe->array->kind == EX_INDEX) {
+		sb_addc(sb, '[');
+		print_keys(sb, fe->array);
+		sb_addc(sb, ']');
+	}
+	print_sort_marker(sb, fe, -1);
+	if (fe->limit) {
+		sb_add(sb, " limit ");
+		print_expr(sb, fe->limit);
+	}
+	sb_addc(sb, ')');
+}
 
 /* Whether a statement printed as text would continue the expression
  * statement before it ("a = 1" then "-b" reads as "a = 1 - b"). */
@@ -253,6 +311,10 @@ static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth)
 		sb_add(sb, "delete ");
 		print_expr(sb, s->expr);
 		break;
+	case ST_FOREACH:
+		print_foreach(sb, s->fe);
+		print_nested(sb, s->then, depth);
+		break;
 	}
 }
 
@@ -276,6 +338,15 @@ static void print_locals(struct strbuf *sb, const struct symbol *const *locals, 
 		sb_addc(sb, '\n');
 }
 
+/* -p2: an array's types, as a comment: "# [long, string] -> long". */
+static void print_array_type(struct strbuf *sb, const struct symbol *g)
+{
+	sb_add(sb, " # [");
+	for (int i = 0; i < g->nkeys; i++)
+		sb_printf(sb, "%s%s", i ? ", " : "", type_name(g->key_types[i]));
+	sb_printf(sb, "] -> %s", type_name(g->type));
+}
+
 void print_script(FILE *out, const struct script *s, int with_types)
 {
 	struct strbuf sb = {0};
@@ -286,7 +357,13 @@ void print_script(FILE *out, const struct script *s, int with_types)
 		const struct symbol *g = s->globals.items[i];
 
 		sb_add(&sb, "global ");
-		print_typed_name(&sb, g->name, with_types ? g->type : TYPE_UNKNOWN);
+		print_typed_name(&sb, g->name, with_types && !g->is_array ? g->type : TYPE_UNKNOWN);
+		if (g->wrap)
+			sb_addc(&sb, '%');
+		if (g->max_entries)
+			sb_printf(&sb, "[%lld]", (long long)g->max_entries);
+		if (with_types && g->is_array)
+			print_array_type(&sb, g);
 		if (g->init) {
 			sb_add(&sb, " = ");
 			print_expr(&sb, g->init);

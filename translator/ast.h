@@ -22,6 +22,8 @@ enum expr_kind {
 	EX_ASSIGN,	/* lhs op rhs: = += -= *= /= %= .= and friends */
 	EX_INCDEC,	/* ++x x++ --x x--: op, postfix */
 	EX_TERNARY,	/* cond ? lhs : rhs */
+	EX_INDEX,	/* name[args]: an array element; sym is the array */
+	EX_IN,		/* [args] in name: whether the element exists */
 };
 
 struct symbol;
@@ -60,7 +62,18 @@ enum stmt_kind {
 	ST_EMPTY,
 	ST_DO,		/* do then while (cond) */
 	ST_TRY,		/* try then catch [(expr: the message variable)] else_ */
-	ST_DELETE,	/* delete expr */
+	ST_DELETE,	/* delete expr: a variable, an element, or a slice (NULL args) */
+	ST_FOREACH,	/* see struct foreach */
+};
+
+/* foreach ([k1, k2] in arr[slice] limit N) then, or with "v = " first. */
+struct foreach {
+	VEC(struct expr *) keys;	/* EX_VAR each */
+	struct expr *value;		/* EX_VAR or NULL */
+	struct expr *array;		/* EX_VAR, or EX_INDEX for a slice */
+	struct expr *limit;		/* or NULL */
+	int sort_column;		/* 0 none, 1..9 a key, -1 the value */
+	int descending;
 };
 
 struct stmt {
@@ -70,6 +83,7 @@ struct stmt {
 	struct expr *expr, *cond, *init, *incr;
 	struct stmt *then, *else_;
 	VEC(struct stmt *) body;
+	struct foreach *fe;
 };
 
 enum symbol_kind { SYM_GLOBAL, SYM_LOCAL, SYM_PARAM };
@@ -83,6 +97,15 @@ struct symbol {
 	struct expr *init;	/* globals: initializer, or NULL */
 	int index;		/* globals: declaration order */
 	int used;
+	/* arrays */
+	int is_array;
+	int nkeys;		/* 0 until the first use decides */
+	enum type key_types[9];
+	struct loc key_locs[9];
+	int64_t max_entries;	/* global a[N]; 0: MAXMAPENTRIES */
+	struct loc array_loc;	/* first use as an array */
+	struct loc scalar_loc;	/* first use as a scalar (line 0: none) */
+	int wrap;		/* global a%: full arrays drop their oldest */
 };
 
 /* One component of a probe point: `timer`, `ms(100)`, `function("f")`. */

@@ -190,6 +190,51 @@ static void resolve_call(struct elab *el, struct expr *e)
 	resolve_function(el, f);
 }
 
+/* An array must be a global, used as an array everywhere, always with
+ * the same number of keys. */
+static struct symbol *resolve_array(struct elab *el, struct expr *e, int nkeys, int write)
+{
+	struct symbol *g = find_in(el->s->globals.items, el->s->globals.len, e->name);
+
+	if (!g) {
+		error_at(&e->loc, "array '%s' is not declared (add 'global %s')", e->name, e->name);
+		return NULL;
+	}
+	g->used = 1;
+	note_global_access(el, g, write);
+	if (g->scalar_loc.line) {
+		error_at(&e->loc, "'%s' is used as an array here, but as a scalar", e->name);
+		diag_also(&g->scalar_loc);
+		return NULL;
+	}
+	if (!g->array_loc.line)
+		g->array_loc = e->loc;
+	g->is_array = 1;
+	if (nkeys && !g->nkeys) {
+		g->nkeys = nkeys;
+	} else if (nkeys && g->nkeys != nkeys) {
+		error_at(&e->loc, "array '%s' has %d key%s here, but %d", e->name, nkeys,
+			 nkeys == 1 ? "" : "s", g->nkeys);
+		diag_also(&g->array_loc);
+		return NULL;
+	}
+	return g;
+}
+
+static void note_scalar_use(struct expr *e)
+{
+	struct symbol *sym = e->sym;
+
+	if (sym->kind != SYM_GLOBAL)
+		return;
+	if (sym->is_array) {
+		error_at(&e->loc, "array '%s' is used as a scalar", e->name);
+		diag_also(&sym->array_loc);
+	} else if (!sym->scalar_loc.line) {
+		sym->scalar_loc = e->loc;
+	}
+}
+
 static void resolve_expr(struct elab *el, struct expr *e, int write)
 {
 	if (!e)
@@ -199,6 +244,13 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		e->sym = lookup_var(el, e);
 		e->sym->used = 1;
 		note_global_access(el, e->sym, write);
+		note_scalar_use(e);
+		break;
+	case EX_INDEX:
+	case EX_IN:
+		for (int i = 0; i < e->args.len; i++)
+			resolve_expr(el, e->args.items[i], 0);
+		e->sym = resolve_array(el, e, e->args.len, write);
 		break;
 	case EX_CALL:
 		for (int i = 0; i < e->args.len; i++)
@@ -218,6 +270,42 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 	}
 }
 
+/* delete x, delete arr, delete arr[k], delete arr[k, *] */
+static void resolve_delete(struct elab *el, struct expr *e)
+{
+	struct symbol *g;
+
+	if (e->kind == EX_INDEX) {
+		resolve_expr(el, e, 1);
+		return;
+	}
+	g = find_in(el->s->globals.items, el->s->globals.len, e->name);
+	if (g && g->is_array) {
+		e->sym = resolve_array(el, e, 0, 1);
+		return;
+	}
+	resolve_expr(el, e, 1);
+}
+
+static void resolve_foreach(struct elab *el, struct stmt *st)
+{
+	struct foreach *fe = st->fe;
+	struct expr *arr = fe->array;
+
+	for (int i = 0; i < arr->args.len; i++)
+		resolve_expr(el, arr->args.items[i], 0);
+	arr->sym = resolve_array(el, arr, fe->keys.len, 0);
+	if (arr->kind == EX_INDEX && arr->args.len != fe->keys.len)
+		error_at(&arr->loc, "the slice has %d keys, the foreach %d", arr->args.len, fe->keys.len);
+	for (int i = 0; i < fe->keys.len; i++)
+		resolve_expr(el, fe->keys.items[i], 1);
+	resolve_expr(el, fe->value, 1);
+	resolve_expr(el, fe->limit, 0);
+	el->loop_depth++;
+	resolve_stmt(el, st->then);
+	el->loop_depth--;
+}
+
 static void resolve_stmt(struct elab *el, struct stmt *st)
 {
 	if (!st)
@@ -228,7 +316,10 @@ static void resolve_stmt(struct elab *el, struct stmt *st)
 			resolve_stmt(el, st->body.items[i]);
 		break;
 	case ST_DELETE:
-		resolve_expr(el, st->expr, 1);
+		resolve_delete(el, st->expr);
+		break;
+	case ST_FOREACH:
+		resolve_foreach(el, st);
 		break;
 	case ST_TRY:
 		resolve_stmt(el, st->then);
@@ -339,6 +430,9 @@ static void push(struct elab *el, struct expr *e, enum type t)
 	} else if (e->kind == EX_CALL && e->func) {
 		set_type(el, &e->func->type, &e->func->type_loc, t, e);
 		e->type = e->func->type;
+	} else if (e->kind == EX_INDEX && e->sym) {
+		set_type(el, &e->sym->type, &e->sym->type_loc, t, e);
+		e->type = e->sym->type;
 	} else if ((e->kind == EX_ASSIGN && !strcmp(e->op, "=")) || e->kind == EX_TERNARY) {
 		push(el, e->lhs, t);
 		push(el, e->rhs, t);
@@ -387,6 +481,22 @@ static void decide(struct elab *el, enum type *slot, struct loc *slot_loc, struc
 		push(el, e, *slot);
 }
 
+/* The keys of an element, a slice or an "in" test against the array's
+ * key types; wildcards (NULL) have none. */
+static void infer_keys(struct elab *el, struct expr *e)
+{
+	struct symbol *arr = e->sym;
+
+	for (int i = 0; i < e->args.len; i++) {
+		if (!e->args.items[i])
+			continue;
+		if (arr && i < arr->nkeys)
+			decide(el, &arr->key_types[i], &arr->key_locs[i], e->args.items[i]);
+		else
+			infer(el, e->args.items[i]);
+	}
+}
+
 static enum type infer_call(struct elab *el, struct expr *e)
 {
 	if (e->func) {
@@ -426,6 +536,14 @@ static enum type infer(struct elab *el, struct expr *e)
 	case EX_NUMBER: t = TYPE_LONG; break;
 	case EX_STRING: t = TYPE_STRING; break;
 	case EX_VAR: t = e->sym ? e->sym->type : TYPE_UNKNOWN; break;
+	case EX_INDEX:
+		infer_keys(el, e);
+		t = e->sym ? e->sym->type : TYPE_UNKNOWN;
+		break;
+	case EX_IN:
+		infer_keys(el, e);
+		t = TYPE_LONG;
+		break;
 	case EX_CALL: t = infer_call(el, e); break;
 	case EX_UNARY:
 	case EX_INCDEC:
@@ -464,10 +582,28 @@ static enum type infer(struct elab *el, struct expr *e)
 	return t;
 }
 
+static void infer_foreach(struct elab *el, struct foreach *fe)
+{
+	struct symbol *arr = fe->array->sym;
+
+	if (!arr)
+		return;
+	if (fe->array->kind == EX_INDEX)
+		infer_keys(el, fe->array);
+	for (int i = 0; i < fe->keys.len && i < arr->nkeys; i++)
+		decide(el, &arr->key_types[i], &arr->key_locs[i], fe->keys.items[i]);
+	if (fe->value)
+		decide(el, &arr->type, &arr->type_loc, fe->value);
+	if (fe->limit)
+		expect(el, fe->limit, TYPE_LONG);
+}
+
 static void infer_stmt(struct elab *el, struct stmt *st)
 {
 	if (!st)
 		return;
+	if (st->kind == ST_FOREACH)
+		infer_foreach(el, st->fe);
 	if (st->kind == ST_RETURN && st->expr && el->func) {
 		struct expr *e = st->expr;
 
@@ -512,8 +648,16 @@ static void infer_all(struct elab *el)
 
 static void check_resolved(const struct symbol *sym)
 {
-	if (sym->used && sym->type == TYPE_UNKNOWN)
-		error_at(&sym->loc, "unresolved type for identifier '%s'", sym->name);
+	if (!sym->used)
+		return;
+	if (sym->type == TYPE_UNKNOWN)
+		error_at(&sym->loc, "unresolved type for %s '%s'", sym->is_array ? "array" : "identifier",
+			 sym->name);
+	for (int i = 0; i < sym->nkeys; i++)
+		if (sym->key_types[i] == TYPE_UNKNOWN)
+			error_at(&sym->loc, "unresolved type of key %d of array '%s'", i + 1, sym->name);
+	if (sym->is_array && !sym->nkeys)
+		error_at(&sym->loc, "array '%s' is never indexed, so its keys are unknown", sym->name);
 }
 
 static void check_all_resolved(struct elab *el)

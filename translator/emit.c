@@ -6,23 +6,13 @@
 #include "session.h"
 
 #include "builtins.h"
+#include "emit.h"
 #include "probes.h"
 
 #include <string.h>
 
-struct emitter {
-	struct strbuf out;
-	struct session *sess;
-	struct function *func;	/* NULL inside a probe */
-	int ntmp;		/* temporaries handed out in this frame */
-	int depth;		/* indentation */
-	const char *error_label;	/* where a failure jumps: "out" or a catch */
-	int ntry;		/* try blocks in this function, for labels */
-};
 
-static void line(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void line(struct emitter *em, const char *fmt, ...)
+void line(struct emitter *em, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,7 +44,7 @@ static void c_string_literal(struct strbuf *sb, const char *s)
 	sb_addc(sb, '"');
 }
 
-static char *quoted(const char *s)
+char *quoted(const char *s)
 {
 	struct strbuf sb = {0};
 
@@ -63,7 +53,7 @@ static char *quoted(const char *s)
 }
 
 /* "identifier 'x' at FILE:L:C", as a C string: where a runtime error was. */
-static char *near_literal(const char *near, const struct loc *loc)
+char *near_literal(const char *near, const struct loc *loc)
 {
 	char *where = format_loc(loc);
 	char *text = xasprintf("%s at %s", near, where);
@@ -79,22 +69,20 @@ static const char *c_type(enum type t)
 	return t == TYPE_STRING ? "char *" : "int64_t ";
 }
 
-static char *var_ref(const struct symbol *sym)
+char *var_ref(const struct symbol *sym)
 {
 	if (sym->kind == SYM_GLOBAL)
 		return xasprintf("g_%s", sym->name);
 	return xasprintf("l->l_%s", sym->name);
 }
 
-static char *new_tmp(struct emitter *em, struct expr *e)
+char *new_tmp(struct emitter *em, struct expr *e)
 {
 	e->tmp = em->ntmp++;
 	return xasprintf("l->tmp%d", e->tmp);
 }
 
 /* ---- expressions ---- */
-
-static char *emit_expr(struct emitter *em, struct expr *e);
 
 /* "%s%lld..." with one conversion per argument: print() and sprint(). */
 static char *print_format(struct expr *call, int newline)
@@ -179,7 +167,7 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 
 /* Wraps an operation that may fail, so a failure jumps away before its
  * value is used (see STP_CHECKED in runtime/context.c). */
-static char *checked(struct emitter *em, struct strbuf *sb)
+char *checked(struct emitter *em, struct strbuf *sb)
 {
 	char *r = xasprintf("STP_CHECKED(c, %s, %s)", sb->buf, em->error_label);
 
@@ -247,7 +235,7 @@ static char *emit_assign(struct emitter *em, struct expr *e)
 	return r;
 }
 
-static char *emit_expr(struct emitter *em, struct expr *e)
+char *emit_expr(struct emitter *em, struct expr *e)
 {
 	char *a, *b, *cond, *r;
 
@@ -268,6 +256,8 @@ static char *emit_expr(struct emitter *em, struct expr *e)
 		free(a);
 		return r;
 	case EX_INCDEC:
+		if (e->lhs->kind == EX_INDEX)
+			return emit_index_incdec(em, e);
 		a = emit_expr(em, e->lhs);
 		r = e->postfix ? xasprintf("(%s%s)", a, e->op) : xasprintf("(%s%s)", e->op, a);
 		free(a);
@@ -282,7 +272,13 @@ static char *emit_expr(struct emitter *em, struct expr *e)
 		free(b);
 		return r;
 	case EX_ASSIGN:
+		if (e->lhs->kind == EX_INDEX)
+			return emit_index_assign(em, e);
 		return emit_assign(em, e);
+	case EX_INDEX:
+		return emit_index(em, e);
+	case EX_IN:
+		return emit_in(em, e);
 	case EX_TERNARY:
 		cond = emit_expr(em, e->cond);
 		a = emit_expr(em, e->lhs);
@@ -330,7 +326,7 @@ static void emit_block_body(struct emitter *em, struct stmt *st, int counted)
 		emit_stmt(em, st->body.items[i]);
 }
 
-static void emit_braced(struct emitter *em, struct stmt *st, int counted)
+void emit_braced(struct emitter *em, struct stmt *st, int counted)
 {
 	em->depth++;
 	emit_block_body(em, st, counted);
@@ -402,7 +398,7 @@ static void emit_do(struct emitter *em, struct stmt *st)
 static void emit_try(struct emitter *em, struct stmt *st)
 {
 	const char *outer = em->error_label;
-	int n = em->ntry++;
+	int n = em->ntry++, iterators = em->niter;
 	char *label = xasprintf("catch_%d", n);
 
 	line(em, "/* try */");
@@ -412,6 +408,7 @@ static void emit_try(struct emitter *em, struct stmt *st)
 	em->error_label = outer;
 	line(em, "goto end_try_%d;", n);
 	line(em, "%s:", label);
+	emit_end_iterators(em, iterators);
 	if (st->expr) {
 		char *var = emit_expr(em, st->expr);
 
@@ -427,7 +424,13 @@ static void emit_try(struct emitter *em, struct stmt *st)
 
 static void emit_delete(struct emitter *em, struct stmt *st)
 {
-	char *var = emit_expr(em, st->expr);
+	char *var;
+
+	if (st->expr->kind == EX_INDEX || st->expr->sym->is_array) {
+		emit_array_delete(em, st);
+		return;
+	}
+	var = emit_expr(em, st->expr);
 
 	if (st->expr->type == TYPE_STRING)
 		line(em, "%s[0] = '\\0';", var);
@@ -482,6 +485,9 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 	case ST_DELETE:
 		emit_delete(em, st);
 		break;
+	case ST_FOREACH:
+		emit_foreach(em, st);
+		break;
 	}
 }
 
@@ -490,6 +496,8 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 static void emit_frame_struct(struct emitter *em, const char *name, struct symbol **locals, int nlocals,
 			      int ntmp)
 {
+	int niter = em->niter;
+
 	line(em, "struct %s_locals {", name);
 	for (int i = 0; i < nlocals; i++) {
 		if (locals[i]->type == TYPE_STRING)
@@ -499,7 +507,9 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 	}
 	for (int i = 0; i < ntmp; i++)
 		line(em, "\tchar tmp%d[MAXSTRINGLEN];", i);
-	if (!nlocals && !ntmp)
+	for (int i = 0; i < niter; i++)
+		line(em, "\tstruct stp_map_iter it%d;", i);
+	if (!nlocals && !ntmp && !niter)
 		line(em, "\tchar unused;\t/* C wants a member */");
 	line(em, "};");
 	line(em, "%s", "");
@@ -515,6 +525,7 @@ static char *emit_body(struct emitter *em, struct stmt *body)
 	memset(&em->out, 0, sizeof(em->out));
 	em->ntmp = 0;
 	em->ntry = 0;
+	em->niter = 0;
 	em->error_label = "out";
 	em->depth = 1;
 	emit_block_body(em, body, 0);
@@ -598,6 +609,9 @@ static void emit_function(struct emitter *em, struct function *f)
 		emit_embedded_body(em, f);
 	sb_add(&em->out, body);
 	line(em, "out: __maybe_unused;");
+	em->depth++;
+	emit_end_iterators(em, 0);
+	em->depth--;
 	line(em, "\tstp_frame_pop(c, sizeof(*l));");
 	line(em, "\treturn ret;");
 	line(em, "}");
@@ -625,6 +639,9 @@ static void emit_probe(struct emitter *em, struct probe *p)
 	line(em, "\t\treturn;");
 	sb_add(&em->out, body);
 	line(em, "out: __maybe_unused;");
+	em->depth++;
+	emit_end_iterators(em, 0);
+	em->depth--;
 	line(em, "\tstp_frame_pop(c, sizeof(*l));");
 	line(em, "}");
 	line(em, "%s", "");
@@ -703,7 +720,7 @@ static void emit_globals(struct emitter *em)
 		struct symbol *g = s->globals.items[i];
 		char *init = g->init ? emit_expr(em, g->init) : NULL;
 
-		if (!g->used)
+		if (!g->used || g->is_array)
 			continue;
 		if (g->type == TYPE_STRING)
 			line(em, "static char g_%s[MAXSTRINGLEN]%s%s;", g->name, init ? " = " : "", init ? init : "");
@@ -782,6 +799,7 @@ int pass3_emit(struct session *sess)
 		line(&em, "%s", "");
 	}
 	emit_globals(&em);
+	emit_array_globals(&em);
 	for (int i = 0; i < s->functions.len; i++)
 		if (s->functions.items[i]->used)
 			emit_function_signature(&em, s->functions.items[i], 1);
@@ -795,6 +813,7 @@ int pass3_emit(struct session *sess)
 		emit_lock_table(&em, s->probes.items[i]);
 	}
 	emit_probe_table(&em);
+	emit_script_init(&em);
 	emit_frame_size(&em);
 	line(&em, "#include \"module.c\"");
 	sess->c_source = sb_steal(&em.out);

@@ -114,6 +114,22 @@ static struct expr *parse_call_args(struct parser *ps, struct expr *call)
 	return call;
 }
 
+/* Index expressions up to close; a "*" (slice wildcard) is a NULL entry. */
+static void parse_index_list(struct parser *ps, struct expr *e, const char *close)
+{
+	do {
+		if (is_op(&ps->tok, "*") && (is_op(&ps->next, ",") || is_op(&ps->next, close))) {
+			advance(ps);
+			vec_push(&e->args, (struct expr *)NULL);
+		} else {
+			vec_push(&e->args, parse_expr(ps));
+		}
+		if (e->args.len > 9)
+			error_at(ps, &ps->tok, "an array has at most 9 keys");
+	} while (accept_op(ps, ","));
+	expect_op(ps, close);
+}
+
 static struct expr *parse_primary(struct parser *ps)
 {
 	struct token tok = ps->tok;
@@ -141,12 +157,29 @@ static struct expr *parse_primary(struct parser *ps)
 		expect_op(ps, ")");
 		return e;
 	}
+	if (is_op(&tok, "[")) {	/* [k1, k2] in arr */
+		e = new_expr_at(ps, EX_IN, &tok);
+		advance(ps);
+		parse_index_list(ps, e, "]");
+		if (!is_word(&ps->tok, "in"))
+			error_at(ps, &ps->tok, "expected 'in' after a list of keys");
+		advance(ps);
+		e->name = expect_ident(ps, "an array name");
+		return e;
+	}
 	if (tok.kind == TK_IDENT && !is_keyword(tok.text) && tok.text[0] != '$' && tok.text[0] != '@') {
 		advance(ps);
 		if (is_op(&ps->tok, "(")) {
 			e = new_expr_at(ps, EX_CALL, &tok);
 			e->name = tok.text;
 			return parse_call_args(ps, e);
+		}
+		if (is_op(&ps->tok, "[")) {
+			e = new_expr_at(ps, EX_INDEX, &tok);
+			e->name = tok.text;
+			advance(ps);
+			parse_index_list(ps, e, "]");
+			return e;
 		}
 		e = new_expr_at(ps, EX_VAR, &tok);
 		e->name = tok.text;
@@ -162,9 +195,17 @@ static struct expr *parse_primary(struct parser *ps)
 	return NULL;
 }
 
+static int has_wildcard(const struct expr *e)
+{
+	for (int i = 0; i < e->args.len; i++)
+		if (!e->args.items[i])
+			return 1;
+	return 0;
+}
+
 static int is_lvalue(const struct expr *e)
 {
-	return e->kind == EX_VAR;
+	return e->kind == EX_VAR || (e->kind == EX_INDEX && !has_wildcard(e));
 }
 
 static struct expr *parse_postfix(struct parser *ps)
@@ -235,6 +276,18 @@ static const char *match_level(struct parser *ps, int level)
 	return NULL;
 }
 
+#define IN_LEVEL 5	/* "k in arr" binds just looser than comparisons */
+
+static struct expr *parse_in(struct parser *ps, struct expr *key)
+{
+	struct expr *e = new_expr_at(ps, EX_IN, &ps->tok);
+
+	advance(ps);
+	vec_push(&e->args, key);
+	e->name = expect_ident(ps, "an array name");
+	return e;
+}
+
 static struct expr *parse_binary(struct parser *ps, int level)
 {
 	struct expr *e;
@@ -243,6 +296,9 @@ static struct expr *parse_binary(struct parser *ps, int level)
 	if (level == N_LEVELS)
 		return parse_unary(ps);
 	e = parse_binary(ps, level + 1);
+	if (level == IN_LEVEL)
+		while (is_word(&ps->tok, "in"))
+			e = parse_in(ps, e);
 	while ((op = match_level(ps, level))) {
 		struct expr *b = new_expr_at(ps, strcmp(op, ".") ? EX_BINARY : EX_CONCAT, &ps->tok);
 
@@ -414,6 +470,92 @@ static struct stmt *parse_try(struct parser *ps)
 	return s;
 }
 
+/* An optional sort marker after a foreach variable or the array. */
+static int parse_sort_marker(struct parser *ps, struct foreach *fe, int column)
+{
+	if (!is_op(&ps->tok, "+") && !is_op(&ps->tok, "-"))
+		return 0;
+	if (fe->sort_column)
+		error_at(ps, &ps->tok, "only one sort order per foreach");
+	fe->sort_column = column;
+	fe->descending = is_op(&ps->tok, "-");
+	advance(ps);
+	return 1;
+}
+
+static struct expr *parse_foreach_var(struct parser *ps, struct foreach *fe, int column)
+{
+	struct token tok = ps->tok;
+	struct expr *v = new_expr_at(ps, EX_VAR, &tok);
+
+	v->name = expect_ident(ps, "a variable name");
+	parse_sort_marker(ps, fe, column);
+	return v;
+}
+
+static void parse_foreach_keys(struct parser *ps, struct foreach *fe)
+{
+	if (!accept_op(ps, "[")) {
+		vec_push(&fe->keys, parse_foreach_var(ps, fe, 1));
+		return;
+	}
+	do {
+		struct expr *key;
+
+		if (fe->keys.len == 9)
+			error_at(ps, &ps->tok, "an array has at most 9 keys");
+		key = parse_foreach_var(ps, fe, fe->keys.len + 1);
+		vec_push(&fe->keys, key);
+	} while (accept_op(ps, ","));
+	expect_op(ps, "]");
+}
+
+/* foreach ([v =] keys in arr[+|-][[slice]] [limit N]) stmt */
+static struct stmt *parse_foreach(struct parser *ps)
+{
+	struct stmt *s = new_stmt_at(ST_FOREACH, &ps->tok);
+	struct foreach *fe = xcalloc(1, sizeof(*fe));
+	struct token tok;
+
+	s->fe = fe;
+	advance(ps);
+	expect_op(ps, "(");
+	if (ps->tok.kind == TK_IDENT && (is_op(&ps->next, "=") || is_op(&ps->next, "+") ||
+					 is_op(&ps->next, "-"))) {
+		/* "v = ...", "v+ = ..." or a single sorted key "k+ in ..." */
+		struct expr *v = parse_foreach_var(ps, fe, -1);
+
+		if (accept_op(ps, "=")) {
+			fe->value = v;
+		} else {
+			fe->sort_column = 1;
+			vec_push(&fe->keys, v);
+		}
+	}
+	if (!fe->keys.len)
+		parse_foreach_keys(ps, fe);
+	if (!is_word(&ps->tok, "in"))
+		error_at(ps, &ps->tok, "expected 'in' in foreach");
+	advance(ps);
+	tok = ps->tok;
+	fe->array = new_expr_at(ps, EX_VAR, &tok);
+	fe->array->name = expect_ident(ps, "an array name");
+	parse_sort_marker(ps, fe, -1);
+	if (is_op(&ps->tok, "[")) {
+		fe->array->kind = EX_INDEX;
+		advance(ps);
+		parse_index_list(ps, fe->array, "]");
+		parse_sort_marker(ps, fe, -1);
+	}
+	if (is_word(&ps->tok, "limit")) {
+		advance(ps);
+		fe->limit = parse_expr(ps);
+	}
+	expect_op(ps, ")");
+	s->then = parse_stmt(ps);
+	return s;
+}
+
 static struct stmt *parse_delete(struct parser *ps)
 {
 	struct token tok = ps->tok;
@@ -421,8 +563,8 @@ static struct stmt *parse_delete(struct parser *ps)
 
 	advance(ps);
 	s->expr = parse_expr(ps);
-	if (!is_lvalue(s->expr))
-		error_at(ps, &tok, "'delete' needs a variable");
+	if (!is_lvalue(s->expr) && s->expr->kind != EX_INDEX)
+		error_at(ps, &tok, "'delete' needs a variable, an array or an element");
 	accept_op(ps, ";");
 	return s;
 }
@@ -467,6 +609,8 @@ static struct stmt *parse_stmt(struct parser *ps)
 		return parse_try(ps);
 	if (is_word(&tok, "delete"))
 		return parse_delete(ps);
+	if (is_word(&tok, "foreach"))
+		return parse_foreach(ps);
 	if (is_word(&tok, "return"))
 		return parse_simple_keyword(ps, ST_RETURN);
 	if (is_word(&tok, "break"))
@@ -496,6 +640,25 @@ static struct symbol *find_global(struct script *sc, const char *name)
 	return NULL;
 }
 
+/* global a[100], a%[100], a% : an array, its size, whether it wraps. */
+static void parse_array_declaration(struct parser *ps, struct symbol *g)
+{
+	if (accept_op(ps, "%")) {
+		g->is_array = 1;
+		g->wrap = 1;
+	}
+	if (accept_op(ps, "[")) {
+		g->is_array = 1;
+		if (ps->tok.kind != TK_NUMBER || ps->tok.num <= 0)
+			error_at(ps, &ps->tok, "an array's size must be a positive number");
+		g->max_entries = ps->tok.num;
+		advance(ps);
+		expect_op(ps, "]");
+		if (accept_op(ps, "%"))
+			g->wrap = 1;
+	}
+}
+
 static void parse_global(struct parser *ps)
 {
 	advance(ps);
@@ -507,6 +670,7 @@ static void parse_global(struct parser *ps)
 		g->kind = SYM_GLOBAL;
 		g->name = expect_ident(ps, "a global variable name");
 		g->loc = tok.loc;
+		parse_array_declaration(ps, g);
 		old = find_global(ps->script, g->name);
 		if (old) {
 			diag("parse", &tok.loc, "duplicate global '%s'", g->name);
