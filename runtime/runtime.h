@@ -42,5 +42,7 @@ static void stp_session_stop(void);
 #include "timer.c"
 #include "map.c"
 #include "arrays.c"
+#include "stat.c"
+#include "aggregates.c"
 
 #endif /* STP_RUNTIME_H */

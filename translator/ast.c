@@ -9,6 +9,8 @@ const char *type_name(enum type t)
 	case TYPE_LONG: return "long";
 	case TYPE_STRING: return "string";
 	case TYPE_VOID: return "void";
+	case TYPE_STATS: return "stats";
+	case TYPE_HIST: return "histogram";
 	default: return "unknown";
 	}
 }
@@ -322,7 +324,7 @@ static void print_stmt(struct strbuf *sb, const struct stmt *s, int depth)
 static void print_typed_name(struct strbuf *sb, const char *name, enum type t)
 {
 	sb_add(sb, name);
-	if (t == TYPE_LONG || t == TYPE_STRING)
+	if (t == TYPE_LONG || t == TYPE_STRING || t == TYPE_STATS)
 		sb_printf(sb, ":%s", type_name(t));
 }
 

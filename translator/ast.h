@@ -7,7 +7,9 @@
 #include "util.h"
 
 /* TYPE_VOID: calls that return nothing (print, exit); never a variable's. */
-enum type { TYPE_UNKNOWN, TYPE_LONG, TYPE_STRING, TYPE_VOID };
+/* TYPE_STATS: a statistic (x <<< v); TYPE_HIST: what @hist_* gives,
+ * which only print and println take. */
+enum type { TYPE_UNKNOWN, TYPE_LONG, TYPE_STRING, TYPE_VOID, TYPE_STATS, TYPE_HIST };
 
 const char *type_name(enum type t);
 
@@ -106,6 +108,11 @@ struct symbol {
 	struct loc array_loc;	/* first use as an array */
 	struct loc scalar_loc;	/* first use as a scalar (line 0: none) */
 	int wrap;		/* global a%: full arrays drop their oldest */
+	/* statistics: the histograms the script asks of it */
+	int hist_log;
+	int hist_linear;
+	int64_t lin_low, lin_high, lin_step;
+	struct loc hist_loc;
 };
 
 /* One component of a probe point: `timer`, `ms(100)`, `function("f")`. */

@@ -14,6 +14,14 @@ static const struct builtin builtins[] = {
 	{ "error", BI_ERROR, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "warn", BI_WARN, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "target", BI_TARGET, TYPE_LONG, 0, 0, TYPE_UNKNOWN },
+	{ "@count", BI_COUNT, TYPE_LONG, 1, 1, TYPE_STATS },
+	{ "@sum", BI_SUM, TYPE_LONG, 1, 1, TYPE_STATS },
+	{ "@min", BI_MIN, TYPE_LONG, 1, 1, TYPE_STATS },
+	{ "@max", BI_MAX, TYPE_LONG, 1, 1, TYPE_STATS },
+	{ "@avg", BI_AVG, TYPE_LONG, 1, 1, TYPE_STATS },
+	{ "@variance", BI_VARIANCE, TYPE_LONG, 1, 2, TYPE_STATS },
+	{ "@hist_linear", BI_HIST_LINEAR, TYPE_HIST, 4, 4, TYPE_STATS },
+	{ "@hist_log", BI_HIST_LOG, TYPE_HIST, 1, 1, TYPE_STATS },
 };
 
 const struct builtin *find_builtin(const char *name)

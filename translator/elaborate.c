@@ -235,6 +235,58 @@ static void note_scalar_use(struct expr *e)
 	}
 }
 
+/* A literal number, possibly negative; 0 if e is none. */
+static int literal_number(const struct expr *e, int64_t *v)
+{
+	if (e->kind == EX_NUMBER) {
+		*v = e->num;
+		return 1;
+	}
+	if (e->kind == EX_UNARY && !strcmp(e->op, "-") && e->lhs->kind == EX_NUMBER) {
+		*v = -e->lhs->num;
+		return 1;
+	}
+	return 0;
+}
+
+/* @hist_log(s) and @hist_linear(s, low, high, step) decide the buckets
+ * s keeps, so they take a global and literal bounds. */
+static void note_histogram(struct expr *e)
+{
+	struct expr *arg = e->args.items[0];
+	struct symbol *g = arg->sym;
+	int64_t v[3];
+
+	if (arg->kind != EX_VAR || !g || g->kind != SYM_GLOBAL) {
+		error_at(&arg->loc, "%s takes a global statistic", e->name);
+		return;
+	}
+	if (e->builtin->id == BI_HIST_LOG) {
+		g->hist_log = 1;
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (!literal_number(e->args.items[i + 1], &v[i])) {
+			error_at(&e->args.items[i + 1]->loc, "@hist_linear's bounds must be literal numbers");
+			return;
+		}
+	}
+	if (v[2] <= 0 || v[1] <= v[0] || (v[1] - v[0]) / v[2] >= 65536) {
+		error_at(&e->loc, "@hist_linear needs low < high and 0 < step, and at most 65536 buckets");
+		return;
+	}
+	if (g->hist_linear && (g->lin_low != v[0] || g->lin_high != v[1] || g->lin_step != v[2])) {
+		error_at(&e->loc, "'%s' already has a linear histogram with other bounds", g->name);
+		diag_also(&g->hist_loc);
+		return;
+	}
+	g->hist_linear = 1;
+	g->lin_low = v[0];
+	g->lin_high = v[1];
+	g->lin_step = v[2];
+	g->hist_loc = e->loc;
+}
+
 static void resolve_expr(struct elab *el, struct expr *e, int write)
 {
 	if (!e)
@@ -253,14 +305,18 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		e->sym = resolve_array(el, e, e->args.len, write);
 		break;
 	case EX_CALL:
+		/* reading a statistic merges its CPUs' parts: a write */
 		for (int i = 0; i < e->args.len; i++)
-			resolve_expr(el, e->args.items[i], 0);
+			resolve_expr(el, e->args.items[i], i == 0 && e->name[0] == '@');
 		resolve_call(el, e);
+		if (e->builtin && (e->builtin->id == BI_HIST_LINEAR || e->builtin->id == BI_HIST_LOG))
+			note_histogram(e);
 		break;
 	case EX_ASSIGN:
 	case EX_INCDEC:
 		resolve_expr(el, e->rhs, 0);
-		resolve_expr(el, e->lhs, 1);
+		/* x <<< v adds to this CPU's part: readers of x don't collide */
+		resolve_expr(el, e->lhs, !(e->kind == EX_ASSIGN && !strcmp(e->op, "<<<")));
 		break;
 	default:
 		resolve_expr(el, e->cond, 0);
@@ -394,7 +450,7 @@ static void mismatch(struct elab *el, enum type have, enum type want, const stru
 static void set_type(struct elab *el, enum type *slot, struct loc *slot_loc, enum type t,
 		     const struct expr *at)
 {
-	if (t != TYPE_LONG && t != TYPE_STRING)
+	if (t != TYPE_LONG && t != TYPE_STRING && t != TYPE_STATS)
 		return;
 	if (*slot == TYPE_UNKNOWN) {
 		*slot = t;
@@ -411,10 +467,14 @@ static void no_void(struct elab *el, const struct expr *e, enum type t)
 {
 	if (t == TYPE_VOID && el->report)
 		error_at(&e->loc, "'%s' returns no value", e->name);
+	if (t == TYPE_HIST && el->report)
+		error_at(&e->loc, "a histogram can only be printed, as in print(%s(...))", e->name);
 }
 
 static int is_value_type(enum type t)
 {
+	if (t == TYPE_STATS)
+		return 1;
 	return t == TYPE_LONG || t == TYPE_STRING;
 }
 
@@ -510,11 +570,16 @@ static enum type infer_call(struct elab *el, struct expr *e)
 	}
 	if (!e->builtin)
 		return TYPE_UNKNOWN;
+	if ((e->builtin->id == BI_PRINT || e->builtin->id == BI_PRINTLN) && e->args.len == 1 &&
+	    infer(el, e->args.items[0]) == TYPE_HIST)
+		return e->builtin->type;	/* print(@hist_log(s)) */
 	for (int i = 0; i < e->args.len; i++) {
 		enum type want = e->builtin->arg_type;
 
 		if (i == 0 && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
 			want = TYPE_STRING;
+		if (i > 0 && want == TYPE_STATS)	/* @hist_linear's bounds, @variance's shift */
+			want = TYPE_LONG;
 		expect(el, e->args.items[i], want);
 	}
 	if (el->report && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
@@ -565,7 +630,11 @@ static enum type infer(struct elab *el, struct expr *e)
 		t = TYPE_STRING;
 		break;
 	case EX_ASSIGN:
-		if (!strcmp(e->op, "=")) {
+		if (!strcmp(e->op, "<<<")) {
+			expect(el, e->lhs, TYPE_STATS);
+			expect(el, e->rhs, TYPE_LONG);
+			t = TYPE_VOID;
+		} else if (!strcmp(e->op, "=")) {
 			t = unify(el, e->lhs, e->rhs);
 		} else {
 			t = strcmp(e->op, ".=") ? TYPE_LONG : TYPE_STRING;
@@ -650,6 +719,10 @@ static void check_resolved(const struct symbol *sym)
 {
 	if (!sym->used)
 		return;
+	if (sym->type == TYPE_STATS && sym->kind != SYM_GLOBAL)
+		error_at(&sym->loc, "statistic '%s' must be a global", sym->name);
+	if (sym->type == TYPE_STATS && sym->is_array)
+		error_at(&sym->loc, "arrays of statistics are not supported yet: '%s'", sym->name);
 	if (sym->type == TYPE_UNKNOWN)
 		error_at(&sym->loc, "unresolved type for %s '%s'", sym->is_array ? "array" : "identifier",
 			 sym->name);

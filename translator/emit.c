@@ -161,6 +161,17 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	case BI_TARGET:
 		sb_add(&sb, "((int64_t)stp_target)");
 		break;
+	case BI_COUNT:
+	case BI_SUM:
+	case BI_MIN:
+	case BI_MAX:
+	case BI_AVG:
+	case BI_VARIANCE:
+		free(sb.buf);
+		return emit_stat_part(em, e);
+	case BI_HIST_LINEAR:
+	case BI_HIST_LOG:
+		break;	/* only inside print: see emit_stmt */
 	}
 	return sb_steal(&sb);
 }
@@ -272,6 +283,8 @@ char *emit_expr(struct emitter *em, struct expr *e)
 		free(b);
 		return r;
 	case EX_ASSIGN:
+		if (!strcmp(e->op, "<<<"))
+			return emit_stat_add(em, e);
 		if (e->lhs->kind == EX_INDEX)
 			return emit_index_assign(em, e);
 		return emit_assign(em, e);
@@ -295,6 +308,13 @@ char *emit_expr(struct emitter *em, struct expr *e)
 /* ---- statements ---- */
 
 static void emit_stmt(struct emitter *em, struct stmt *st);
+
+static int is_hist_print(const struct expr *e)
+{
+	return e->kind == EX_CALL && e->builtin && e->args.len == 1 &&
+	       (e->builtin->id == BI_PRINT || e->builtin->id == BI_PRINTLN) &&
+	       e->args.items[0]->type == TYPE_HIST;
+}
 
 static int is_error_call(const struct expr *e)
 {
@@ -430,6 +450,10 @@ static void emit_delete(struct emitter *em, struct stmt *st)
 		emit_array_delete(em, st);
 		return;
 	}
+	if (st->expr->type == TYPE_STATS) {
+		line(em, "stp_agg_clear(g_%s);", st->expr->sym->name);
+		return;
+	}
 	var = emit_expr(em, st->expr);
 
 	if (st->expr->type == TYPE_STRING)
@@ -449,6 +473,10 @@ static void emit_stmt(struct emitter *em, struct stmt *st)
 		emit_braced(em, st, 0);
 		break;
 	case ST_EXPR:
+		if (is_hist_print(st->expr)) {
+			emit_print_hist(em, st->expr, st->expr->builtin->id == BI_PRINTLN);
+			break;
+		}
 		e = emit_expr(em, st->expr);
 		line(em, "%s;", e);
 		free(e);
@@ -720,7 +748,7 @@ static void emit_globals(struct emitter *em)
 		struct symbol *g = s->globals.items[i];
 		char *init = g->init ? emit_expr(em, g->init) : NULL;
 
-		if (!g->used || g->is_array)
+		if (!g->used || g->is_array || g->type == TYPE_STATS)
 			continue;
 		if (g->type == TYPE_STRING)
 			line(em, "static char g_%s[MAXSTRINGLEN]%s%s;", g->name, init ? " = " : "", init ? init : "");
@@ -800,6 +828,7 @@ int pass3_emit(struct session *sess)
 	}
 	emit_globals(&em);
 	emit_array_globals(&em);
+	emit_stat_globals(&em);
 	for (int i = 0; i < s->functions.len; i++)
 		if (s->functions.items[i]->used)
 			emit_function_signature(&em, s->functions.items[i], 1);

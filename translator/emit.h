@@ -38,4 +38,12 @@ void emit_end_iterators(struct emitter *em, int from);
 void emit_array_globals(struct emitter *em);
 void emit_script_init(struct emitter *em);
 
+/* emit_stats.c */
+void emit_stat_globals(struct emitter *em);
+void emit_stat_init(struct emitter *em);
+void emit_stat_exit(struct emitter *em);
+char *emit_stat_part(struct emitter *em, struct expr *e);
+void emit_print_hist(struct emitter *em, struct expr *print, int newline);
+char *emit_stat_add(struct emitter *em, struct expr *e);
+
 #endif

@@ -264,7 +264,7 @@ void emit_array_globals(struct emitter *em)
 	}
 }
 
-/* Module init and exit make and free the arrays. */
+/* Module init and exit make and free the arrays and statistics. */
 void emit_script_init(struct emitter *em)
 {
 	struct script *s = &em->sess->script;
@@ -280,6 +280,7 @@ void emit_script_init(struct emitter *em)
 		line(em, "\tif (!g_%s)", g->name);
 		line(em, "\t\treturn -ENOMEM;");
 	}
+	emit_stat_init(em);
 	line(em, "\treturn 0;");
 	line(em, "}");
 	line(em, "%s", "");
@@ -291,6 +292,7 @@ void emit_script_init(struct emitter *em)
 		if (g->used && g->is_array)
 			line(em, "\tstp_map_free(g_%s);", g->name);
 	}
+	emit_stat_exit(em);
 	line(em, "}");
 	line(em, "%s", "");
 }

@@ -130,6 +130,18 @@ static void parse_index_list(struct parser *ps, struct expr *e, const char *clos
 	expect_op(ps, close);
 }
 
+static int is_aggregate_function(const char *name)
+{
+	static const char *const names[] = {
+		"@count", "@sum", "@min", "@max", "@avg", "@variance", "@hist_linear", "@hist_log", NULL,
+	};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
 static struct expr *parse_primary(struct parser *ps)
 {
 	struct token tok = ps->tok;
@@ -184,6 +196,12 @@ static struct expr *parse_primary(struct parser *ps)
 		e = new_expr_at(ps, EX_VAR, &tok);
 		e->name = tok.text;
 		return e;
+	}
+	if (tok.kind == TK_IDENT && is_aggregate_function(tok.text) && is_op(&ps->next, "(")) {
+		advance(ps);
+		e = new_expr_at(ps, EX_CALL, &tok);
+		e->name = tok.text;
+		return parse_call_args(ps, e);
 	}
 	if (tok.kind == TK_IDENT && (tok.text[0] == '$' || tok.text[0] == '@'))
 		error_at(ps, &tok, "'%s' is not supported yet", tok.text);
@@ -328,7 +346,7 @@ static struct expr *parse_ternary(struct parser *ps)
 }
 
 static const char *const assign_ops[] = {
-	"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", ".=", NULL,
+	"<<<", "=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "|=", "^=", ".=", NULL,
 };
 
 static struct expr *parse_expr(struct parser *ps)
