@@ -34,6 +34,61 @@ struct stmt *stmt_new(enum stmt_kind kind, struct loc loc)
 	return s;
 }
 
+struct expr *expr_clone(const struct expr *e)
+{
+	struct expr *c;
+
+	if (!e)
+		return NULL;
+	c = xmalloc(sizeof(*c));
+	*c = *e;
+	c->lhs = expr_clone(e->lhs);
+	c->rhs = expr_clone(e->rhs);
+	c->cond = expr_clone(e->cond);
+	memset(&c->args, 0, sizeof(c->args));
+	for (int i = 0; i < e->args.len; i++)
+		vec_push(&c->args, expr_clone(e->args.items[i]));
+	return c;
+}
+
+static struct foreach *foreach_clone(const struct foreach *fe)
+{
+	struct foreach *c;
+
+	if (!fe)
+		return NULL;
+	c = xmalloc(sizeof(*c));
+	*c = *fe;
+	memset(&c->keys, 0, sizeof(c->keys));
+	for (int i = 0; i < fe->keys.len; i++)
+		vec_push(&c->keys, expr_clone(fe->keys.items[i]));
+	c->value = expr_clone(fe->value);
+	c->array = expr_clone(fe->array);
+	c->limit = expr_clone(fe->limit);
+	return c;
+}
+
+struct stmt *stmt_clone(const struct stmt *s)
+{
+	struct stmt *c;
+
+	if (!s)
+		return NULL;
+	c = xmalloc(sizeof(*c));
+	*c = *s;
+	c->expr = expr_clone(s->expr);
+	c->cond = expr_clone(s->cond);
+	c->init = expr_clone(s->init);
+	c->incr = expr_clone(s->incr);
+	c->then = stmt_clone(s->then);
+	c->else_ = stmt_clone(s->else_);
+	c->fe = foreach_clone(s->fe);
+	memset(&c->body, 0, sizeof(c->body));
+	for (int i = 0; i < s->body.len; i++)
+		vec_push(&c->body, stmt_clone(s->body.items[i]));
+	return c;
+}
+
 static void print_string_literal(struct strbuf *sb, const char *s)
 {
 	sb_addc(sb, '"');
@@ -358,7 +413,7 @@ void print_script(FILE *out, const struct script *s, int with_types)
 	for (int i = 0; i < s->globals.len; i++) {
 		const struct symbol *g = s->globals.items[i];
 
-		sb_add(&sb, "global ");
+		sb_add(&sb, g->is_private ? "private global " : "global ");
 		print_typed_name(&sb, g->name, with_types && !g->is_array ? g->type : TYPE_UNKNOWN);
 		if (g->wrap)
 			sb_addc(&sb, '%');
@@ -377,7 +432,7 @@ void print_script(FILE *out, const struct script *s, int with_types)
 
 		if (with_types && !f->used)
 			continue;
-		sb_add(&sb, "function ");
+		sb_add(&sb, f->is_private ? "private function " : "function ");
 		print_typed_name(&sb, f->name, f->type);
 		sb_addc(&sb, '(');
 		for (int j = 0; j < f->params.len; j++) {
@@ -394,6 +449,16 @@ void print_script(FILE *out, const struct script *s, int with_types)
 			print_stmt(&sb, f->body, 0);
 		sb_addc(&sb, '\n');
 	}
+	for (int i = 0; i < s->aliases.len && !with_types; i++) {
+		const struct probe_alias *a = s->aliases.items[i];
+
+		sb_printf(&sb, "probe %s %s ", a->name->text, a->epilogue ? "+=" : "=");
+		for (int j = 0; j < a->points.len; j++)
+			sb_printf(&sb, "%s%s", j ? ", " : "", a->points.items[j]->text);
+		sb_addc(&sb, '\n');
+		print_stmt(&sb, a->body, 0);
+		sb_addc(&sb, '\n');
+	}
 	for (int i = 0; i < s->probes.len; i++) {
 		const struct probe *p = s->probes.items[i];
 
@@ -402,6 +467,11 @@ void print_script(FILE *out, const struct script *s, int with_types)
 			if (j)
 				sb_add(&sb, ", ");
 			sb_add(&sb, p->points.items[j]->text);
+		}
+		if (p->cond) {
+			sb_add(&sb, " if (");
+			print_expr(&sb, p->cond);
+			sb_addc(&sb, ')');
 		}
 		sb_addc(&sb, '\n');
 		if (with_types)

@@ -113,6 +113,7 @@ struct symbol {
 	int hist_linear;
 	int64_t lin_low, lin_high, lin_step;
 	struct loc hist_loc;
+	int is_private;		/* visible only in its own file */
 };
 
 /* One component of a probe point: `timer`, `ms(100)`, `function("f")`. */
@@ -126,15 +127,27 @@ struct probe_point {
 	VEC(struct probe_component *) comps;
 	struct loc loc;
 	char *text;		/* canonical spelling: "timer.ms(100)" */
-	int optional;		/* trailing '?' */
+	int optional;		/* trailing '?' or '!' */
+	int sufficient;		/* trailing '!': if it resolves, skip the rest */
+};
+
+/* probe NAME = POINTS { prologue }  or  probe NAME += POINTS { epilogue } */
+struct probe_alias {
+	struct probe_point *name;
+	VEC(struct probe_point *) points;
+	struct stmt *body;
+	int epilogue;
+	struct loc loc;
 };
 
 struct probe {
 	VEC(struct probe_point *) points;
+	struct expr *cond;	/* probe POINT if (cond) { ... }, or NULL */
 	struct stmt *body;
 	VEC(struct symbol *) locals;
 	struct loc loc;
 	int index;
+	int alias_depth;	/* pass 2: aliases expanded to make this probe */
 	/* pass 2: globals the handler touches, directly or through calls */
 	VEC(struct symbol *) reads, writes;
 	VEC(struct function *) calls;
@@ -150,6 +163,7 @@ struct function {
 	struct stmt *body;
 	char *embedded;		/* %{ C %} instead of a body, or NULL */
 	int pure;		/* embedded C marked / * pure * / */
+	int is_private;		/* callable only from its own file */
 	int used;
 	int visiting;		/* pass 2: recursion guard for the lock sets */
 	VEC(struct symbol *) reads, writes;
@@ -169,12 +183,17 @@ struct script {
 	VEC(struct symbol *) globals;
 	VEC(struct function *) functions;
 	VEC(struct probe *) probes;
+	VEC(struct probe_alias *) aliases;
 	/* pass 2 result: concrete probes, see probes.h */
 	VEC(struct derived_probe *) derived;
 };
 
 struct expr *expr_new(enum expr_kind kind, struct loc loc);
 struct stmt *stmt_new(enum stmt_kind kind, struct loc loc);
+/* Deep copies, before pass 2 resolves names (an alias body used by
+ * several probes is resolved once per probe). */
+struct expr *expr_clone(const struct expr *e);
+struct stmt *stmt_clone(const struct stmt *s);
 
 /* -p1 / -p2: print the script back in canonical form (with types when
  * they are known). */

@@ -6,6 +6,7 @@
 #include "builtins.h"
 #include "probes.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,7 +141,10 @@ static void take_library_embedded(struct elab *el, const struct source *src)
 static struct function *find_library_function(struct elab *el, const char *name)
 {
 	struct function *f = find_function(&el->sess->library, name);
+	const struct source *caller = el->func ? el->func->loc.src : NULL;
 
+	if (f && f->is_private && f->loc.src != caller)
+		return NULL;	/* private to its tapset file */
 	if (f) {
 		vec_push(&el->s->functions, f);
 		take_library_embedded(el, f->loc.src);
@@ -711,8 +715,11 @@ static void infer_all(struct elab *el)
 			infer_stmt(el, el->func->body);
 	}
 	el->func = NULL;
-	for (int i = 0; i < s->probes.len; i++)
+	for (int i = 0; i < s->probes.len; i++) {
+		if (s->probes.items[i]->cond)
+			expect(el, s->probes.items[i]->cond, TYPE_LONG);
 		infer_stmt(el, s->probes.items[i]->body);
+	}
 }
 
 static void check_resolved(const struct symbol *sym)
@@ -779,6 +786,96 @@ static void compute_lock_sets(struct script *s)
 	}
 }
 
+/* ---- probe aliases ---- */
+
+#define MAX_ALIAS_DEPTH 16
+
+/* Whether the alias's name matches pp, component by component; pp's
+ * components may hold wildcards. */
+static int alias_matches(const struct probe_alias *a, const struct probe_point *pp)
+{
+	const struct probe_point *name = a->name;
+
+	if (name->comps.len != pp->comps.len)
+		return 0;
+	for (int i = 0; i < pp->comps.len; i++) {
+		if (pp->comps.items[i]->arg || name->comps.items[i]->arg)
+			return 0;
+		if (fnmatch(pp->comps.items[i]->name, name->comps.items[i]->name, 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* The alias's probe for one use: its points, and its body before (or,
+ * for +=, after) the user's. */
+static struct probe *alias_probe(const struct probe_alias *a, const struct probe *use)
+{
+	struct probe *q = xcalloc(1, sizeof(*q));
+	struct stmt *body = stmt_new(ST_BLOCK, use->loc);
+
+	for (int i = 0; i < a->points.len; i++)
+		vec_push(&q->points, a->points.items[i]);
+	vec_push(&body->body, stmt_clone(a->epilogue ? use->body : a->body));
+	vec_push(&body->body, stmt_clone(a->epilogue ? a->body : use->body));
+	body->near = use->body->near;
+	q->body = body;
+	q->cond = expr_clone(use->cond);
+	q->loc = use->loc;
+	q->alias_depth = use->alias_depth + 1;
+	return q;
+}
+
+static int expand_point(struct elab *el, struct probe *p, struct probe_point *pp,
+			const struct script *from)
+{
+	int matched = 0;
+
+	for (int i = 0; i < from->aliases.len; i++) {
+		struct probe_alias *a = from->aliases.items[i];
+
+		if (!alias_matches(a, pp))
+			continue;
+		if (p->alias_depth >= MAX_ALIAS_DEPTH) {
+			error_at(&pp->loc, "probe alias '%s' expands into itself", a->name->text);
+			return 1;
+		}
+		vec_push(&el->s->probes, alias_probe(a, p));
+		matched++;
+	}
+	return matched;
+}
+
+/* Replaces each use of an alias (the script's or the library's) by the
+ * probes it stands for, then drops probes with no points left. */
+static void expand_aliases(struct elab *el)
+{
+	struct script *s = el->s;
+	int n = 0;
+
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+		int kept = 0;
+
+		for (int j = 0; j < p->points.len; j++) {
+			struct probe_point *pp = p->points.items[j];
+
+			if (!expand_point(el, p, pp, s) && !expand_point(el, p, pp, &el->sess->library))
+				p->points.items[kept++] = pp;
+		}
+		p->points.len = kept;
+	}
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+
+		if (!p->points.len)
+			continue;
+		p->index = n;
+		s->probes.items[n++] = p;
+	}
+	s->probes.len = n;
+}
+
 /* ---- the pass ---- */
 
 static void resolve_probes(struct elab *el)
@@ -799,8 +896,11 @@ static void resolve_probes(struct elab *el)
 			}
 			dp->index = s->derived.len;
 			vec_push(&s->derived, dp);
+			if (dp->point->sufficient)
+				break;	/* '!': the rest are alternatives */
 		}
 		el->probe = p;
+		resolve_expr(el, p->cond, 0);
 		resolve_stmt(el, p->body);
 	}
 	el->probe = NULL;
@@ -823,6 +923,7 @@ int pass2_elaborate(struct session *sess)
 
 	for (int i = 0; i < sess->script.embedded.len; i++)
 		check_guru(&el, &sess->script.embedded.items[i]->loc, "embedded C");
+	expand_aliases(&el);
 	resolve_probes(&el);
 	if (diag_errors > errors)
 		return -1;

@@ -545,7 +545,7 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 
 /* Emits the body into a separate buffer first: the frame struct, which
  * must come before it, needs the number of temporaries. */
-static char *emit_body(struct emitter *em, struct stmt *body)
+static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
 {
 	struct strbuf saved = em->out;
 	char *text;
@@ -556,6 +556,13 @@ static char *emit_body(struct emitter *em, struct stmt *body)
 	em->niter = 0;
 	em->error_label = "out";
 	em->depth = 1;
+	if (cond) {
+		char *c = emit_expr(em, cond);
+
+		line(em, "if (!(%s))\t/* the probe's condition */", c);
+		line(em, "\tgoto out;");
+		free(c);
+	}
 	emit_block_body(em, body, 0);
 	em->depth = 0;
 	text = sb_steal(&em->out);
@@ -612,7 +619,7 @@ static void emit_function(struct emitter *em, struct function *f)
 	char *body, *near;
 
 	em->func = f;
-	body = f->body ? emit_body(em, f->body) : xstrdup("");
+	body = f->body ? emit_body(em, f->body, NULL) : xstrdup("");
 	emit_frame_struct(em, name, f->locals.items, f->locals.len, em->ntmp);
 	emit_function_signature(em, f, 0);
 	line(em, "{");
@@ -656,7 +663,7 @@ static void emit_probe(struct emitter *em, struct probe *p)
 	char *where = format_loc(&p->loc);
 	char *body;
 
-	body = emit_body(em, p->body);
+	body = emit_body(em, p->body, p->cond);
 	emit_frame_struct(em, name, p->locals.items, p->locals.len, em->ntmp);
 	line(em, "/* probe %s at %s */", p->points.items[0]->text, where);
 	line(em, "static void %s(struct stp_context *c)", name);

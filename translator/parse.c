@@ -773,18 +773,40 @@ static void parse_function(struct parser *ps)
 	vec_push(&ps->script->functions, f);
 }
 
+/* Whether tok starts right where prev ends (no blank between). */
+static int adjacent(const struct token *prev, const struct token *tok)
+{
+	return tok->loc.src == prev->loc.src && tok->loc.line == prev->loc.line &&
+	       tok->loc.col == prev->loc.col + (int)strlen(prev->text);
+}
+
+/* A component name, with "*" wildcards glued to it: "sys_*", "*read*". */
+static char *component_name(struct parser *ps)
+{
+	struct strbuf sb = {0};
+	struct token prev;
+
+	do {
+		sb_add(&sb, ps->tok.text);
+		prev = ps->tok;
+		advance(ps);
+	} while (adjacent(&prev, &ps->tok) &&
+		 ((ps->tok.kind == TK_IDENT && !is_keyword(ps->tok.text)) || is_op(&ps->tok, "*") ||
+		  ps->tok.kind == TK_NUMBER));
+	return sb_steal(&sb);
+}
+
 static struct probe_component *parse_component(struct parser *ps)
 {
 	struct probe_component *c = xcalloc(1, sizeof(*c));
 
 	c->loc = ps->tok.loc;
-	if (ps->tok.kind != TK_IDENT) {
+	if (ps->tok.kind != TK_IDENT && !is_op(&ps->tok, "*")) {
 		char *what = token_describe(&ps->tok);
 
 		error_at(ps, &ps->tok, "expected a probe point, found %s", what);
 	}
-	c->name = ps->tok.text;
-	advance(ps);
+	c->name = component_name(ps);
 	if (accept_op(ps, "(")) {
 		struct token v = ps->tok;
 		int negate = accept_op(ps, "-");
@@ -818,7 +840,9 @@ static char *probe_point_text(const struct probe_point *pp)
 			sb_addc(&sb, ')');
 		}
 	}
-	if (pp->optional)
+	if (pp->sufficient)
+		sb_addc(&sb, '!');
+	else if (pp->optional)
 		sb_addc(&sb, '?');
 	return sb_steal(&sb);
 }
@@ -831,10 +855,35 @@ static struct probe_point *parse_probe_point(struct parser *ps)
 	do {
 		vec_push(&pp->comps, parse_component(ps));
 	} while (accept_op(ps, "."));
-	if (accept_op(ps, "?"))
+	if (accept_op(ps, "?")) {
 		pp->optional = 1;
+	} else if (accept_op(ps, "!")) {
+		pp->optional = 1;
+		pp->sufficient = 1;
+	}
 	pp->text = probe_point_text(pp);
 	return pp;
+}
+
+/* probe NAME = POINTS { prologue } / probe NAME += POINTS { epilogue };
+ * p holds what was parsed before the '=': the alias's name. */
+static void parse_alias(struct parser *ps, struct probe *p)
+{
+	struct probe_alias *a = xcalloc(1, sizeof(*a));
+
+	if (p->points.len != 1)
+		error_at(ps, &ps->tok, "a probe alias has one name");
+	a->name = p->points.items[0];
+	a->loc = p->loc;
+	a->epilogue = is_op(&ps->tok, "+=");
+	if (a->name->optional)
+		error_at(ps, &ps->tok, "an alias name can't be optional");
+	advance(ps);
+	do {
+		vec_push(&a->points, parse_probe_point(ps));
+	} while (accept_op(ps, ","));
+	a->body = parse_block(ps);
+	vec_push(&ps->script->aliases, a);
 }
 
 static void parse_probe(struct parser *ps)
@@ -846,16 +895,45 @@ static void parse_probe(struct parser *ps)
 	do {
 		vec_push(&p->points, parse_probe_point(ps));
 	} while (accept_op(ps, ","));
-	if (is_op(&ps->tok, "="))
-		error_at(ps, &ps->tok, "probe aliases are not supported yet");
+	if (is_op(&ps->tok, "=") || is_op(&ps->tok, "+=")) {
+		parse_alias(ps, p);
+		return;
+	}
+	if (is_word(&ps->tok, "if")) {
+		advance(ps);
+		expect_op(ps, "(");
+		p->cond = parse_expr(ps);
+		expect_op(ps, ")");
+	}
 	p->body = parse_block(ps);
 	p->index = ps->script->probes.len;
 	vec_push(&ps->script->probes, p);
 }
 
+/* private global / private function: visible only in its own file. */
+static void parse_private(struct parser *ps)
+{
+	struct script *sc = ps->script;
+	int nglobals = sc->globals.len, nfunctions = sc->functions.len;
+
+	advance(ps);
+	if (is_word(&ps->tok, "global"))
+		parse_global(ps);
+	else if (is_word(&ps->tok, "function"))
+		parse_function(ps);
+	else
+		error_at(ps, &ps->tok, "expected 'global' or 'function' after 'private'");
+	for (int i = nglobals; i < sc->globals.len; i++)
+		sc->globals.items[i]->is_private = 1;
+	for (int i = nfunctions; i < sc->functions.len; i++)
+		sc->functions.items[i]->is_private = 1;
+}
+
 static void parse_top_level(struct parser *ps)
 {
-	if (is_word(&ps->tok, "probe"))
+	if (is_word(&ps->tok, "private"))
+		parse_private(ps);
+	else if (is_word(&ps->tok, "probe"))
 		parse_probe(ps);
 	else if (is_word(&ps->tok, "global"))
 		parse_global(ps);
