@@ -45,6 +45,14 @@ struct expr *expr_clone(const struct expr *e)
 	c->lhs = expr_clone(e->lhs);
 	c->rhs = expr_clone(e->rhs);
 	c->cond = expr_clone(e->cond);
+	memset(&c->steps, 0, sizeof(c->steps));
+	for (int i = 0; i < e->steps.len; i++) {
+		struct target_step *st = xmalloc(sizeof(*st));
+
+		*st = *e->steps.items[i];
+		st->index = expr_clone(st->index);
+		vec_push(&c->steps, st);
+	}
 	memset(&c->args, 0, sizeof(c->args));
 	for (int i = 0; i < e->args.len; i++)
 		vec_push(&c->args, expr_clone(e->args.items[i]));
@@ -114,7 +122,7 @@ static void print_string_literal(struct strbuf *sb, const char *s)
 static int is_atom(const struct expr *e)
 {
 	return e->kind == EX_NUMBER || e->kind == EX_STRING || e->kind == EX_VAR ||
-	       e->kind == EX_CALL || e->kind == EX_INDEX;
+	       e->kind == EX_CALL || e->kind == EX_INDEX || e->kind == EX_TARGET;
 }
 
 /* a, b, * — the keys of an element, a slice or an "in" test. */
@@ -139,6 +147,34 @@ static void print_operand(struct strbuf *sb, const struct expr *e)
 	sb_addc(sb, '(');
 	print_expr(sb, e);
 	sb_addc(sb, ')');
+}
+
+static void print_target(struct strbuf *sb, const struct expr *e)
+{
+	if (e->addr_of)
+		sb_addc(sb, '&');
+	sb_add(sb, e->name);
+	if (e->name[0] == '@') {
+		sb_addc(sb, '(');
+		for (int i = 0; i < e->args.len; i++) {
+			if (i)
+				sb_add(sb, ", ");
+			print_expr(sb, e->args.items[i]);
+		}
+		sb_addc(sb, ')');
+	}
+	for (int i = 0; i < e->steps.len; i++) {
+		const struct target_step *st = e->steps.items[i];
+
+		if (st->member) {
+			sb_printf(sb, "->%s", st->member);
+		} else {
+			sb_addc(sb, '[');
+			print_expr(sb, st->index);
+			sb_addc(sb, ']');
+		}
+	}
+	sb_add(sb, e->pretty == 2 ? "$$" : e->pretty ? "$" : "");
 }
 
 void print_expr(struct strbuf *sb, const struct expr *e)
@@ -188,6 +224,9 @@ void print_expr(struct strbuf *sb, const struct expr *e)
 		sb_printf(sb, "%s[", e->name);
 		print_keys(sb, e);
 		sb_addc(sb, ']');
+		break;
+	case EX_TARGET:
+		print_target(sb, e);
 		break;
 	case EX_IN:
 		sb_addc(sb, '[');

@@ -26,6 +26,14 @@ enum expr_kind {
 	EX_TERNARY,	/* cond ? lhs : rhs */
 	EX_INDEX,	/* name[args]: an array element; sym is the array */
 	EX_IN,		/* [args] in name: whether the element exists */
+	EX_TARGET,	/* DWARF forms; op says which: "$" ($var, $$parms...),
+			 * "@cast", "@var", "@entry", "@defined", "@probewrite" */
+};
+
+/* ->member or [index] after a target variable or @cast. */
+struct target_step {
+	char *member;		/* NULL: an index */
+	struct expr *index;
 };
 
 struct symbol;
@@ -48,6 +56,9 @@ struct expr {
 	struct expr *lhs, *rhs, *cond;
 	VEC(struct expr *) args;
 	char *arg_kinds;	/* printf-style calls: 's', 'd' or 'c' per argument */
+	VEC(struct target_step *) steps;	/* EX_TARGET's ->member / [i] chain */
+	int pretty;		/* EX_TARGET: 1 for a trailing $, 2 for $$ */
+	int addr_of;		/* EX_TARGET: &$var */
 	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
 };
 

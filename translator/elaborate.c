@@ -291,8 +291,56 @@ static void note_histogram(struct expr *e)
 	g->hist_loc = e->loc;
 }
 
+static const char *probe_name(const struct elab *el)
+{
+	if (el->func)
+		return "a function";
+	return el->probe->points.len ? el->probe->points.items[0]->text : "this probe";
+}
+
+/* Target variables need a probe point with debug information; the
+ * begin, end and timer probes have none.  @defined() is how a script
+ * asks, so it is 0 here. */
+static void resolve_target(struct elab *el, struct expr *e)
+{
+	if (!strcmp(e->op, "@defined")) {
+		e->kind = EX_NUMBER;
+		e->num = 0;
+		return;
+	}
+	if (!strcmp(e->op, "@cast"))
+		error_at(&e->loc, "@cast needs the kernel's debug information, not supported yet");
+	else
+		error_at(&e->loc, "target variable %s is not available in %s (no debug information)",
+			 e->name, probe_name(el));
+}
+
+/* The value of a condition known before the script runs, as @defined()
+ * makes it; 0 if e isn't one. */
+static int constant_value(const struct expr *e, int64_t *v)
+{
+	int64_t a, b;
+
+	if (e->kind == EX_NUMBER) {
+		*v = e->num;
+		return 1;
+	}
+	if (e->kind == EX_UNARY && !strcmp(e->op, "!") && constant_value(e->lhs, &a)) {
+		*v = !a;
+		return 1;
+	}
+	if (e->kind == EX_BINARY && (!strcmp(e->op, "&&") || !strcmp(e->op, "||")) &&
+	    constant_value(e->lhs, &a) && constant_value(e->rhs, &b)) {
+		*v = e->op[0] == '&' ? (a && b) : (a || b);
+		return 1;
+	}
+	return 0;
+}
+
 static void resolve_expr(struct elab *el, struct expr *e, int write)
 {
+	int64_t v;
+
 	if (!e)
 		return;
 	switch (e->kind) {
@@ -307,6 +355,20 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		for (int i = 0; i < e->args.len; i++)
 			resolve_expr(el, e->args.items[i], 0);
 		e->sym = resolve_array(el, e, e->args.len, write);
+		break;
+	case EX_TARGET:
+		resolve_target(el, e);
+		break;
+	case EX_TERNARY:
+		resolve_expr(el, e->cond, 0);
+		if (constant_value(e->cond, &v)) {
+			/* @defined($x) ? $x : 0 — only the branch taken is resolved */
+			*e = *(v ? e->lhs : e->rhs);
+			resolve_expr(el, e, write);
+			break;
+		}
+		resolve_expr(el, e->lhs, 0);
+		resolve_expr(el, e->rhs, 0);
 		break;
 	case EX_CALL:
 		/* reading a statistic merges its CPUs' parts: a write */
@@ -328,6 +390,28 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		resolve_expr(el, e->rhs, 0);
 		break;
 	}
+}
+
+/* An if whose condition is known (@defined) keeps only the branch taken,
+ * so the other may name target variables this probe doesn't have. */
+static void resolve_if(struct elab *el, struct stmt *st)
+{
+	int64_t v;
+
+	resolve_expr(el, st->cond, 0);
+	if (constant_value(st->cond, &v)) {
+		struct stmt *taken = v ? st->then : st->else_;
+
+		if (taken) {
+			*st = *taken;
+			resolve_stmt(el, st);
+		} else {
+			st->kind = ST_EMPTY;
+		}
+		return;
+	}
+	resolve_stmt(el, st->then);
+	resolve_stmt(el, st->else_);
 }
 
 /* delete x, delete arr, delete arr[k], delete arr[k, *] */
@@ -377,6 +461,9 @@ static void resolve_stmt(struct elab *el, struct stmt *st)
 		break;
 	case ST_DELETE:
 		resolve_delete(el, st->expr);
+		break;
+	case ST_IF:
+		resolve_if(el, st);
 		break;
 	case ST_FOREACH:
 		resolve_foreach(el, st);
@@ -612,6 +699,9 @@ static enum type infer(struct elab *el, struct expr *e)
 	case EX_IN:
 		infer_keys(el, e);
 		t = TYPE_LONG;
+		break;
+	case EX_TARGET:
+		t = TYPE_LONG;	/* reported in resolve_target */
 		break;
 	case EX_CALL: t = infer_call(el, e); break;
 	case EX_UNARY:

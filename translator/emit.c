@@ -290,6 +290,8 @@ char *emit_expr(struct emitter *em, struct expr *e)
 		return emit_assign(em, e);
 	case EX_INDEX:
 		return emit_index(em, e);
+	case EX_TARGET:
+		break;	/* pass 2 rejects them until DWARF probes exist */
 	case EX_IN:
 		return emit_in(em, e);
 	case EX_TERNARY:

@@ -232,8 +232,9 @@ int lexer_next(struct lexer *lx, struct token *tok)
 		advance(lx, 2);
 		return 0;
 	}
-	if (is_ident_char(*p) || ((*p == '$' || *p == '@') && is_ident_char(p[1]))) {
-		const char *q = p + 1;
+	if (is_ident_char(*p) || ((*p == '$' || *p == '@') && is_ident_char(p[1])) ||
+	    (p[0] == '$' && p[1] == '$' && is_ident_char(p[2]))) {	/* $$parms */
+		const char *q = p + 1 + (p[1] == '$');
 
 		while (is_ident_char(*q))
 			q++;

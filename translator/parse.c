@@ -11,6 +11,7 @@
 
 struct parser {
 	struct preprocessor pp;
+	struct loc prev_end;	/* just after the previous token */
 	struct token tok;	/* current */
 	struct token next;	/* one more, for `a = b` vs. `a(...)` */
 	struct script *script;
@@ -43,6 +44,8 @@ static void lex(struct parser *ps, struct token *tok)
 
 static void advance(struct parser *ps)
 {
+	ps->prev_end = ps->tok.loc;
+	ps->prev_end.col += strlen(ps->tok.text);
 	ps->tok = ps->next;
 	lex(ps, &ps->next);
 }
@@ -55,6 +58,13 @@ static int is_op(const struct token *tok, const char *op)
 static int is_word(const struct token *tok, const char *word)
 {
 	return tok->kind == TK_IDENT && !strcmp(tok->text, word);
+}
+
+/* Whether the current token follows the previous one with no blank. */
+static int adjacent_to_previous(struct parser *ps)
+{
+	return ps->prev_end.src == ps->tok.loc.src && ps->prev_end.line == ps->tok.loc.line &&
+	       ps->prev_end.col == ps->tok.loc.col;
 }
 
 static int accept_op(struct parser *ps, const char *op)
@@ -130,6 +140,68 @@ static void parse_index_list(struct parser *ps, struct expr *e, const char *clos
 	expect_op(ps, close);
 }
 
+static int is_target_form(const char *name)
+{
+	return !strcmp(name, "@cast") || !strcmp(name, "@var") || !strcmp(name, "@entry") ||
+	       !strcmp(name, "@defined") || !strcmp(name, "@probewrite");
+}
+
+/* ->member and [index] steps, then a pretty-printing $ or $$. */
+static void parse_target_steps(struct parser *ps, struct expr *e)
+{
+	for (;;) {
+		struct target_step *st;
+
+		if (accept_op(ps, "->")) {
+			st = xcalloc(1, sizeof(*st));
+			if (ps->tok.kind != TK_IDENT || ps->tok.text[0] == '$' || ps->tok.text[0] == '@')
+				error_at(ps, &ps->tok, "expected a member name after '->'");
+			st->member = ps->tok.text;	/* C members may be named "next" */
+			advance(ps);
+		} else if (accept_op(ps, "[")) {
+			st = xcalloc(1, sizeof(*st));
+			st->index = parse_expr(ps);
+			expect_op(ps, "]");
+		} else {
+			break;
+		}
+		vec_push(&e->steps, st);
+	}
+	if (is_op(&ps->tok, "$") && adjacent_to_previous(ps)) {
+		e->pretty = 1;
+		advance(ps);
+		if (is_op(&ps->tok, "$") && adjacent_to_previous(ps)) {
+			e->pretty = 2;
+			advance(ps);
+		}
+	}
+}
+
+/* $var..., $$parms, @cast(p, "type"[, "module"])..., @var("n@f")...,
+ * @entry(e), @defined(e), @probewrite(v): parsed here, resolved against
+ * DWARF by the kernel-probe providers. */
+static struct expr *parse_target(struct parser *ps)
+{
+	struct token tok = ps->tok;
+	struct expr *e = new_expr_at(ps, EX_TARGET, &tok);
+
+	e->name = tok.text;
+	e->op = tok.text[0] == '$' ? "$" : tok.text;
+	advance(ps);
+	if (tok.text[0] == '$') {
+		parse_target_steps(ps, e);
+		return e;
+	}
+	parse_call_args(ps, e);
+	if (!strcmp(e->op, "@cast") && (e->args.len < 2 || e->args.len > 3))
+		error_at(ps, &tok, "@cast takes a pointer, a type and an optional module");
+	if (strcmp(e->op, "@cast") && e->args.len != 1)
+		error_at(ps, &tok, "%s takes one argument", e->op);
+	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var"))
+		parse_target_steps(ps, e);
+	return e;
+}
+
 static int is_aggregate_function(const char *name)
 {
 	static const char *const names[] = {
@@ -203,8 +275,10 @@ static struct expr *parse_primary(struct parser *ps)
 		e->name = tok.text;
 		return parse_call_args(ps, e);
 	}
-	if (tok.kind == TK_IDENT && (tok.text[0] == '$' || tok.text[0] == '@'))
-		error_at(ps, &tok, "'%s' is not supported yet", tok.text);
+	if (tok.kind == TK_IDENT && (tok.text[0] == '$' || is_target_form(tok.text)))
+		return parse_target(ps);
+	if (tok.kind == TK_IDENT && tok.text[0] == '@')
+		error_at(ps, &tok, "unknown operator or macro '%s'", tok.text);
 	{
 		char *what = token_describe(&tok);
 
@@ -256,6 +330,14 @@ static struct expr *parse_unary(struct parser *ps)
 		e->lhs = parse_unary(ps);
 		if (!is_lvalue(e->lhs))
 			error_at(ps, &tok, "'%s' needs a variable", tok.text);
+		return e;
+	}
+	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT && ps->next.text[0] == '$') {
+		struct expr *e;
+
+		advance(ps);
+		e = parse_target(ps);
+		e->addr_of = 1;
 		return e;
 	}
 	for (int i = 0; unary_ops[i]; i++) {
