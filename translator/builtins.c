@@ -10,6 +10,9 @@ static const struct builtin builtins[] = {
 	{ "sprintf", BI_SPRINTF, TYPE_STRING, 1, -1, TYPE_UNKNOWN },
 	{ "sprint", BI_SPRINT, TYPE_STRING, 1, -1, TYPE_UNKNOWN },
 	{ "sprintln", BI_SPRINTLN, TYPE_STRING, 0, -1, TYPE_UNKNOWN },
+	{ "printd", BI_PRINTD, TYPE_VOID, 2, -1, TYPE_UNKNOWN },
+	{ "printdln", BI_PRINTDLN, TYPE_VOID, 2, -1, TYPE_UNKNOWN },
+	{ "sprintd", BI_SPRINTD, TYPE_STRING, 2, -1, TYPE_UNKNOWN },
 	{ "exit", BI_EXIT, TYPE_VOID, 0, 0, TYPE_UNKNOWN },
 	{ "error", BI_ERROR, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "warn", BI_WARN, TYPE_VOID, 1, 1, TYPE_STRING },
@@ -47,29 +50,67 @@ static int format_error(struct expr *call, const char *fmt, ...)
 
 /* One conversion: copies flags, width and precision, then maps the
  * script's conversion to the kernel's (64-bit integers get "ll"). */
+/* A '*' width or precision takes a long argument, passed as an int. */
+static int star_argument(struct expr *call, int *argi, struct strbuf *kinds)
+{
+	struct expr *arg;
+
+	if (*argi >= call->args.len)
+		return format_error(call, "format's '*' has no matching argument");
+	arg = call->args.items[(*argi)++];
+	if (arg->type != TYPE_LONG)
+		return format_error(call, "format's '*' expects a long, got a %s argument", type_name(arg->type));
+	sb_addc(kinds, 'c');
+	return 0;
+}
+
+/* Flags, width and precision ("-08", "*", ".3", ".*"), copied to out. */
+static int copy_modifiers(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
+			  int *argi)
+{
+	const char *p = *pp;
+
+	while (*p && strchr("-+ #0", *p))
+		sb_addc(out, *p++);
+	if (*p == '*') {
+		if (star_argument(call, argi, kinds) < 0)
+			return -1;
+		sb_addc(out, *p++);
+	}
+	while (*p >= '0' && *p <= '9')
+		sb_addc(out, *p++);
+	if (*p == '.') {
+		sb_addc(out, *p++);
+		if (*p == '*') {
+			if (star_argument(call, argi, kinds) < 0)
+				return -1;
+			sb_addc(out, *p++);
+		}
+		while (*p >= '0' && *p <= '9')
+			sb_addc(out, *p++);
+	}
+	*pp = p;
+	return 0;
+}
+
+/* One conversion: copies flags, width and precision, then maps the
+ * script's conversion to the kernel's (64-bit integers get "ll"). */
 static int convert_spec(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
 			int *argi)
 {
-	const char *p = *pp;
-	const char *start = p;
+	const char *start = *pp, *p;
+	size_t mark = out->len;
 	struct expr *arg;
 
-	while (strchr("-+ #0", *p))
-		p++;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (!*p || !strchr("diuxXocs", *p))
+	sb_addc(out, '%');
+	if (copy_modifiers(call, pp, out, kinds, argi) < 0)
+		return -1;
+	p = *pp;
+	if (!*p || !strchr("diuxXocsp", *p))
 		return format_error(call, "unsupported conversion '%%%.*s' in format", (int)(p - start + (*p != 0)), start);
 	if (*argi >= call->args.len)
 		return format_error(call, "format '%%%.*s' has no matching argument", (int)(p - start + 1), start);
 	arg = call->args.items[(*argi)++];
-	sb_addc(out, '%');
-	sb_addn(out, start, p - start);
 	if (*p == 's') {
 		if (arg->type != TYPE_STRING)
 			return format_error(call, "format '%%%.*s' expects a string, got a %s argument",
@@ -80,10 +121,18 @@ static int convert_spec(struct expr *call, const char **pp, struct strbuf *out, 
 		if (arg->type != TYPE_LONG)
 			return format_error(call, "format '%%%.*s' expects a long, got a %s argument",
 					    (int)(p - start + 1), start, type_name(arg->type));
-		if (*p == 'c')
+		if (*p == 'c') {
 			sb_addc(out, 'c');
-		else
+		} else if (*p == 'p') {
+			/* a pointer: 0x and 16 hex digits, as SystemTap prints them */
+			if (p != start)
+				return format_error(call, "'%%p' takes no flags, width or precision");
+			out->len = mark;
+			out->buf[out->len] = '\0';
+			sb_add(out, "0x%016llx");
+		} else {
 			sb_printf(out, "ll%c", *p == 'i' ? 'd' : *p);
+		}
 		sb_addc(kinds, *p == 'c' ? 'c' : 'd');
 	}
 	*pp = p + 1;

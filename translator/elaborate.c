@@ -675,6 +675,9 @@ static enum type infer_call(struct elab *el, struct expr *e)
 	}
 	if (el->report && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
 		check_format(e);
+	if (el->report && (e->builtin->id == BI_PRINTD || e->builtin->id == BI_PRINTDLN ||
+			   e->builtin->id == BI_SPRINTD) && e->args.items[0]->kind != EX_STRING)
+		error_at(&e->args.items[0]->loc, "the delimiter of %s must be a string literal", e->name);
 	return e->builtin->type;
 }
 

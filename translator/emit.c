@@ -84,16 +84,21 @@ char *new_tmp(struct emitter *em, struct expr *e)
 
 /* ---- expressions ---- */
 
-/* "%s%lld..." with one conversion per argument: print() and sprint(). */
-static char *print_format(struct expr *call, int newline)
+/* "%s%lld..." with one conversion per argument from first on: print()
+ * and sprint(); with a delimiter between them for printd(). */
+static char *print_format(struct expr *call, int first, const char *delim, int newline)
 {
 	struct strbuf fmt = {0};
 
-	for (int i = 0; i < call->args.len; i++)
+	for (int i = first; i < call->args.len; i++) {
+		if (delim && i > first)
+			for (const char *d = delim; *d; d++)
+				sb_add(&fmt, *d == '%' ? "%%" : (char[]){ *d, 0 });
 		sb_add(&fmt, call->args.items[i]->type == TYPE_STRING ? "%s" : "%lld");
+	}
 	if (newline)
-		sb_add(&fmt, "\\n");
-	return sb_steal(&fmt);
+		sb_addc(&fmt, '\n');
+	return quoted(fmt.buf ? fmt.buf : "");
 }
 
 /* The arguments after the format; %c takes an int, other integer
@@ -129,14 +134,25 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 			free(a);
 			break;
 		}
-		sb_printf(&sb, "stp_printf(c, \"%s\"", print_format(e, newline));
+		sb_printf(&sb, "stp_printf(c, %s", print_format(e, 0, NULL, newline));
 		emit_args(em, &sb, e, 0);
 		sb_addc(&sb, ')');
 		break;
 	case BI_SPRINT:
 	case BI_SPRINTLN:
-		sb_printf(&sb, "stp_sprintf(%s, \"%s\"", new_tmp(em, e), print_format(e, newline));
+		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), print_format(e, 0, NULL, newline));
 		emit_args(em, &sb, e, 0);
+		sb_addc(&sb, ')');
+		break;
+	case BI_PRINTD:
+	case BI_PRINTDLN:
+		sb_printf(&sb, "stp_printf(c, %s", print_format(e, 1, e->args.items[0]->str, id == BI_PRINTDLN));
+		emit_args(em, &sb, e, 1);
+		sb_addc(&sb, ')');
+		break;
+	case BI_SPRINTD:
+		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), print_format(e, 1, e->args.items[0]->str, 0));
+		emit_args(em, &sb, e, 1);
 		sb_addc(&sb, ')');
 		break;
 	case BI_PRINTF:
