@@ -61,3 +61,40 @@ static __maybe_unused void stp_print_hist(struct stp_context *c, const struct st
 	else
 		stp_stat_print_hist_log(st, d, stp_emit_to_print, c);
 }
+
+/* a[k] <<< v: the element's statistic, made empty when it is new. */
+static __maybe_unused int64_t stp_array_stat_add(struct stp_context *c, struct stp_map *m,
+						 const struct stp_key *k,
+						 const struct stp_stat_desc *d, int64_t v,
+						 const char *near)
+{
+	bool existed = stp_map_exists(m, k);
+	struct stp_stat *st = stp_map_value(m, k, true);
+
+	if (!st) {
+		stp_error(c, STP_MAP_OVERFLOW_MSG, near);
+		return 0;
+	}
+	if (!existed)
+		stp_stat_reset(st, d);
+	stp_stat_add(st, d, v);
+	return v;
+}
+
+/* @count(a[k]) and friends read the element, or the empty statistic. */
+static __maybe_unused const struct stp_stat *stp_array_stat(struct stp_map *m,
+							    const struct stp_key *k,
+							    const struct stp_stat *empty)
+{
+	const struct stp_stat *st = stp_map_value(m, k, false);
+
+	return st ? st : empty;
+}
+
+/* foreach sorted on an array of statistics orders by @count. */
+static __maybe_unused int stp_stat_cmp_count(const void *a, const void *b)
+{
+	u64 x = ((const struct stp_stat *)a)->count, y = ((const struct stp_stat *)b)->count;
+
+	return x < y ? -1 : x > y;
+}

@@ -261,8 +261,9 @@ static void note_histogram(struct expr *e)
 	struct symbol *g = arg->sym;
 	int64_t v[3];
 
-	if (arg->kind != EX_VAR || !g || g->kind != SYM_GLOBAL) {
-		error_at(&arg->loc, "%s takes a global statistic", e->name);
+	if ((arg->kind != EX_VAR && arg->kind != EX_INDEX) || !g || g->kind != SYM_GLOBAL) {
+		error_at(&arg->loc, "%s takes a global statistic or an element of an array of them",
+			 e->name);
 		return;
 	}
 	if (e->builtin->id == BI_HIST_LOG) {
@@ -381,8 +382,10 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 	case EX_ASSIGN:
 	case EX_INCDEC:
 		resolve_expr(el, e->rhs, 0);
-		/* x <<< v adds to this CPU's part: readers of x don't collide */
-		resolve_expr(el, e->lhs, !(e->kind == EX_ASSIGN && !strcmp(e->op, "<<<")));
+		/* x <<< v adds to this CPU's part: readers of x don't collide;
+		 * a[k] <<< v may insert an element, so it writes a */
+		resolve_expr(el, e->lhs, !(e->kind == EX_ASSIGN && !strcmp(e->op, "<<<") &&
+					   e->lhs->kind == EX_VAR));
 		break;
 	default:
 		resolve_expr(el, e->cond, 0);
@@ -821,8 +824,7 @@ static void check_resolved(const struct symbol *sym)
 		return;
 	if (sym->type == TYPE_STATS && sym->kind != SYM_GLOBAL)
 		error_at(&sym->loc, "statistic '%s' must be a global", sym->name);
-	if (sym->type == TYPE_STATS && sym->is_array)
-		error_at(&sym->loc, "arrays of statistics are not supported yet: '%s'", sym->name);
+
 	if (sym->type == TYPE_UNKNOWN)
 		error_at(&sym->loc, "unresolved type for %s '%s'", sym->is_array ? "array" : "identifier",
 			 sym->name);

@@ -38,7 +38,11 @@ void emit_end_iterators(struct emitter *em, int from);
 void emit_array_globals(struct emitter *em);
 void emit_script_init(struct emitter *em);
 
+char *emit_element_key(struct emitter *em, struct expr *e);
+
 /* emit_stats.c */
+void emit_stat_desc(struct emitter *em, const struct symbol *g);
+void emit_stat_array_init(struct emitter *em, const struct symbol *g);
 void emit_stat_globals(struct emitter *em);
 void emit_stat_init(struct emitter *em);
 void emit_stat_exit(struct emitter *em);

@@ -7,6 +7,8 @@
 
 static const char *kind_of(enum type t)
 {
+	if (t == TYPE_STATS)
+		return "STP_KIND_BLOB";
 	return t == TYPE_STRING ? "STP_KIND_STRING" : "STP_KIND_LONG";
 }
 
@@ -35,6 +37,12 @@ static char *key_of(struct emitter *em, struct expr *e, unsigned *mask)
 	}
 	sb_addc(&sb, ')');
 	return sb_steal(&sb);
+}
+
+/* The key of an element, for other parts of pass 3. */
+char *emit_element_key(struct emitter *em, struct expr *e)
+{
+	return key_of(em, e, NULL);
 }
 
 static char *array_ref(const struct expr *e)
@@ -240,11 +248,16 @@ static void emit_array_desc(struct emitter *em, const struct symbol *g)
 
 	for (int i = 0; i < g->nkeys; i++)
 		sb_printf(&kinds, "%s%s", i ? ", " : "", kind_of(g->key_types[i]));
-	line(em, "static const struct stp_map_desc g_%s_desc = {", g->name);
+	/* not const: an array of statistics learns its value size at init */
+	line(em, "static struct stp_map_desc g_%s_desc = {", g->name);
 	line(em, "\t.nkeys = %d, .key_kinds = { %s },", g->nkeys, kinds.buf);
 	line(em, "\t.value_kind = %s, .max_entries = %lld, .wrap = %s,", kind_of(g->type),
 	     (long long)g->max_entries, g->wrap ? "true" : "false");
+	if (g->type == TYPE_STATS)
+		line(em, "\t.blob_cmp = stp_stat_cmp_count,");
 	line(em, "};");
+	if (g->type == TYPE_STATS)
+		emit_stat_desc(em, g);
 	free(kinds.buf);
 }
 
@@ -276,6 +289,8 @@ void emit_script_init(struct emitter *em)
 
 		if (!g->used || !g->is_array)
 			continue;
+		if (g->type == TYPE_STATS)
+			emit_stat_array_init(em, g);
 		line(em, "\tg_%s = stp_map_new(&g_%s_desc);", g->name, g->name);
 		line(em, "\tif (!g_%s)", g->name);
 		line(em, "\t\treturn -ENOMEM;");

@@ -9,7 +9,34 @@
 
 static int is_stat_global(const struct symbol *g)
 {
-	return g->used && g->type == TYPE_STATS;
+	return g->used && g->type == TYPE_STATS && !g->is_array;
+}
+
+/* The histograms a statistic (or every element of an array of them) keeps. */
+void emit_stat_desc(struct emitter *em, const struct symbol *g)
+{
+	line(em, "static struct stp_stat_desc g_%s_stat_desc = {", g->name);
+	line(em, "\t.log = %s, .linear = %s,", g->hist_log ? "true" : "false",
+	     g->hist_linear ? "true" : "false");
+	if (g->hist_linear)
+		line(em, "\t.lin_low = %lld, .lin_high = %lld, .lin_step = %lld,", (long long)g->lin_low,
+		     (long long)g->lin_high, (long long)g->lin_step);
+	line(em, "};");
+	if (g->is_array)
+		line(em, "static struct stp_stat *g_%s_empty;\t/* what a missing element reads as */",
+		     g->name);
+}
+
+/* Before its map is made: the element size, and the empty statistic. */
+void emit_stat_array_init(struct emitter *em, const struct symbol *g)
+{
+	line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->name);
+	line(em, "\t\treturn -EINVAL;");
+	line(em, "\tg_%s_desc.value_size = stp_stat_size(&g_%s_stat_desc);", g->name, g->name);
+	line(em, "\tg_%s_empty = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->name, g->name);
+	line(em, "\tif (!g_%s_empty)", g->name);
+	line(em, "\t\treturn -ENOMEM;");
+	line(em, "\tstp_stat_reset(g_%s_empty, &g_%s_stat_desc);", g->name, g->name);
 }
 
 void emit_stat_globals(struct emitter *em)
@@ -21,13 +48,7 @@ void emit_stat_globals(struct emitter *em)
 
 		if (!is_stat_global(g))
 			continue;
-		line(em, "static struct stp_stat_desc g_%s_desc = {", g->name);
-		line(em, "\t.log = %s, .linear = %s,", g->hist_log ? "true" : "false",
-		     g->hist_linear ? "true" : "false");
-		if (g->hist_linear)
-			line(em, "\t.lin_low = %lld, .lin_high = %lld, .lin_step = %lld,", (long long)g->lin_low,
-			     (long long)g->lin_high, (long long)g->lin_step);
-		line(em, "};");
+		emit_stat_desc(em, g);
 		line(em, "static struct stp_agg *g_%s;", g->name);
 		line(em, "static struct stp_stat *g_%s_merged;", g->name);
 		line(em, "static DEFINE_RWLOCK(lock_%s);", g->name);
@@ -44,10 +65,10 @@ void emit_stat_init(struct emitter *em)
 
 		if (!is_stat_global(g))
 			continue;
-		line(em, "\tif (stp_stat_desc_init(&g_%s_desc))", g->name);
+		line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->name);
 		line(em, "\t\treturn -EINVAL;");
-		line(em, "\tg_%s = stp_agg_new(&g_%s_desc);", g->name, g->name);
-		line(em, "\tg_%s_merged = vzalloc(stp_stat_size(&g_%s_desc));", g->name, g->name);
+		line(em, "\tg_%s = stp_agg_new(&g_%s_stat_desc);", g->name, g->name);
+		line(em, "\tg_%s_merged = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->name, g->name);
 		line(em, "\tif (!g_%s || !g_%s_merged)", g->name, g->name);
 		line(em, "\t\treturn -ENOMEM;");
 	}
@@ -60,6 +81,8 @@ void emit_stat_exit(struct emitter *em)
 	for (int i = 0; i < s->globals.len; i++) {
 		struct symbol *g = s->globals.items[i];
 
+		if (g->used && g->type == TYPE_STATS && g->is_array)
+			line(em, "\tvfree(g_%s_empty);", g->name);
 		if (!is_stat_global(g))
 			continue;
 		line(em, "\tstp_agg_free(g_%s);", g->name);
@@ -67,8 +90,19 @@ void emit_stat_exit(struct emitter *em)
 	}
 }
 
-static char *merged(const struct symbol *g)
+/* The statistic an aggregate function reads: a global's CPUs merged, or
+ * an array element (the empty statistic if there is none). */
+static char *stat_of(struct emitter *em, struct expr *arg)
 {
+	struct symbol *g = arg->sym;
+
+	if (arg->kind == EX_INDEX) {
+		char *key = emit_element_key(em, arg);
+		char *r = xasprintf("stp_array_stat(g_%s, %s, g_%s_empty)", g->name, key, g->name);
+
+		free(key);
+		return r;
+	}
 	return xasprintf("stp_agg_merged(g_%s, g_%s_merged)", g->name, g->name);
 }
 
@@ -80,8 +114,7 @@ static const char *const parts[] = {
 /* @count(s), @sum(s), ... */
 char *emit_stat_part(struct emitter *em, struct expr *e)
 {
-	struct symbol *g = e->args.items[0]->sym;
-	char *st = merged(g), *near = near_literal(e->near, &e->loc);
+	char *st = stat_of(em, e->args.items[0]), *near = near_literal(e->near, &e->loc);
 	struct strbuf sb = {0};
 
 	sb_printf(&sb, "stp_stat_part(c, %s, %s, %s)", st, parts[e->builtin->id], near);
@@ -95,9 +128,9 @@ void emit_print_hist(struct emitter *em, struct expr *print, int newline)
 {
 	struct expr *hist = print->args.items[0];
 	struct symbol *g = hist->args.items[0]->sym;
-	char *st = merged(g);
+	char *st = stat_of(em, hist->args.items[0]);
 
-	line(em, "stp_print_hist(c, %s, &g_%s_desc, %s);", st, g->name,
+	line(em, "stp_print_hist(c, %s, &g_%s_stat_desc, %s);", st, g->name,
 	     hist->builtin->id == BI_HIST_LINEAR ? "true" : "false");
 	if (newline)
 		line(em, "stp_print(c, \"\\n\");");
@@ -106,9 +139,21 @@ void emit_print_hist(struct emitter *em, struct expr *print, int newline)
 
 char *emit_stat_add(struct emitter *em, struct expr *e)
 {
-	char *v = emit_expr(em, e->rhs);
-	char *r = xasprintf("stp_agg_add(g_%s, %s)", e->lhs->sym->name, v);
+	struct symbol *g = e->lhs->sym;
+	char *v = emit_expr(em, e->rhs), *r;
 
+	if (e->lhs->kind == EX_INDEX) {
+		char *key = emit_element_key(em, e->lhs), *near = near_literal(e->near, &e->loc);
+		struct strbuf sb = {0};
+
+		sb_printf(&sb, "stp_array_stat_add(c, g_%s, %s, &g_%s_stat_desc, %s, %s)", g->name, key,
+			  g->name, v, near);
+		free(key);
+		free(near);
+		free(v);
+		return checked(em, &sb);
+	}
+	r = xasprintf("stp_agg_add(g_%s, %s)", g->name, v);
 	free(v);
 	return r;
 }
