@@ -19,6 +19,10 @@ struct stp_context {
 	char *frames;			/* locals of the probe and its calls */
 	u32 print_len;
 	char print_buf[STP_PRINT_BUF_SIZE];
+	/* the last successful =~ of this hit, for matched(n) */
+	bool has_match;
+	struct stp_regex_match match;
+	char match_text[MAXSTRINGLEN];
 };
 
 static struct stp_context **stp_contexts;

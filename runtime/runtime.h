@@ -27,6 +27,7 @@
 
 #include "stp_limits.h"
 #include "stp_msgs.h"
+#include "regex.h"
 
 #define STP_MAX(a, b) ((a) > (b) ? (a) : (b))
 
@@ -44,5 +45,7 @@ static void stp_session_stop(void);
 #include "arrays.c"
 #include "stat.c"
 #include "aggregates.c"
+#include "regex.c"
+#include "matching.c"
 
 #endif /* STP_RUNTIME_H */

@@ -177,6 +177,7 @@ static void stp_probe_run(const struct stp_probe *p, int state)
 	c->actions = 0;
 	c->error = NULL;
 	c->error_near = NULL;
+	c->has_match = false;
 	c->nesting = 0;
 	c->frame_used = 0;
 	c->print_len = 0;

@@ -38,6 +38,7 @@ struct target_step {
 
 struct symbol;
 struct function;
+struct regex_program;
 struct builtin;
 
 struct expr {
@@ -60,6 +61,8 @@ struct expr {
 	int pretty;		/* EX_TARGET: 1 for a trailing $, 2 for $$ */
 	int addr_of;		/* EX_TARGET: &$var */
 	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
+	struct regex_program *regex;	/* =~ and !~: the compiled pattern */
+	int regex_id;			/* pass 3: its C name, regex_N */
 };
 
 enum stmt_kind {

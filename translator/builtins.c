@@ -13,6 +13,7 @@ static const struct builtin builtins[] = {
 	{ "printd", BI_PRINTD, TYPE_VOID, 2, -1, TYPE_UNKNOWN },
 	{ "printdln", BI_PRINTDLN, TYPE_VOID, 2, -1, TYPE_UNKNOWN },
 	{ "sprintd", BI_SPRINTD, TYPE_STRING, 2, -1, TYPE_UNKNOWN },
+	{ "matched", BI_MATCHED, TYPE_STRING, 1, 1, TYPE_LONG },
 	{ "exit", BI_EXIT, TYPE_VOID, 0, 0, TYPE_UNKNOWN },
 	{ "error", BI_ERROR, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "warn", BI_WARN, TYPE_VOID, 1, 1, TYPE_STRING },

@@ -5,6 +5,7 @@
 
 #include "builtins.h"
 #include "probes.h"
+#include "regex.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -684,6 +685,25 @@ static enum type infer_call(struct elab *el, struct expr *e)
 	return e->builtin->type;
 }
 
+/* The pattern of =~ is a literal, compiled here once; a bad one is an
+ * error at its place. */
+static void compile_regex(struct expr *e)
+{
+	char *err = NULL;
+
+	if (e->rhs->kind != EX_STRING) {
+		error_at(&e->rhs->loc, "the pattern of '%s' must be a string literal", e->op);
+		return;
+	}
+	if (e->regex)
+		return;
+	e->regex = regex_compile(e->rhs->str, &err);
+	if (!e->regex) {
+		error_at(&e->rhs->loc, "invalid regular expression: %s", err);
+		free(err);
+	}
+}
+
 static int is_comparison(const char *op)
 {
 	return !strcmp(op, "==") || !strcmp(op, "!=") || !strcmp(op, "<") || !strcmp(op, "<=") ||
@@ -716,7 +736,11 @@ static enum type infer(struct elab *el, struct expr *e)
 		t = TYPE_LONG;
 		break;
 	case EX_BINARY:
-		if (is_comparison(e->op)) {
+		if (!strcmp(e->op, "=~") || !strcmp(e->op, "!~")) {
+			expect(el, e->lhs, TYPE_STRING);
+			if (el->report)
+				compile_regex(e);
+		} else if (is_comparison(e->op)) {
 			unify(el, e->lhs, e->rhs);
 		} else {
 			expect(el, e->lhs, TYPE_LONG);

@@ -7,6 +7,7 @@
 
 #include "builtins.h"
 #include "emit.h"
+#include "regex.h"
 #include "probes.h"
 
 #include <string.h>
@@ -177,6 +178,10 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	case BI_TARGET:
 		sb_add(&sb, "((int64_t)stp_target)");
 		break;
+	case BI_MATCHED:
+		sb_printf(&sb, "stp_matched(c, %s, %s, %s)", new_tmp(em, e), emit_expr(em, e->args.items[0]),
+			  near_literal(e->near, &e->loc));
+		return checked(em, &sb);
 	case BI_COUNT:
 	case BI_SUM:
 	case BI_MIN:
@@ -227,7 +232,11 @@ static char *emit_binary(struct emitter *em, struct expr *e)
 	char *b = emit_expr(em, e->rhs);
 	char *r;
 
-	if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
+	if (e->regex) {		/* s =~ "re" */
+		r = xasprintf("%sstp_regex_test(c, &regex_%d, %s, l->rx_work)", e->op[0] == '!' ? "!" : "",
+			      e->regex_id, a);
+		em->uses_regex = 1;
+	} else if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
 		r = xasprintf("(strcmp(%s, %s) %s 0)", a, b, e->op);
 	else if (!strcmp(e->op, "/") || !strcmp(e->op, "%"))
 		r = xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s)", e->op[0] == '/' ? "div" : "mod",
@@ -555,7 +564,9 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 		line(em, "\tchar tmp%d[MAXSTRINGLEN];", i);
 	for (int i = 0; i < niter; i++)
 		line(em, "\tstruct stp_map_iter it%d;", i);
-	if (!nlocals && !ntmp && !niter)
+	if (em->uses_regex)
+		line(em, "\tint rx_work[STP_REGEX_WORK_MAX / sizeof(int)];\t/* for =~ */");
+	if (!nlocals && !ntmp && !niter && !em->uses_regex)
 		line(em, "\tchar unused;\t/* C wants a member */");
 	line(em, "};");
 	line(em, "%s", "");
@@ -572,6 +583,7 @@ static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
 	em->ntmp = 0;
 	em->ntry = 0;
 	em->niter = 0;
+	em->uses_regex = 0;
 	em->error_label = "out";
 	em->depth = 1;
 	if (cond) {
@@ -840,6 +852,75 @@ static void emit_header(struct emitter *em)
 	line(em, "%s", "");
 }
 
+static void collect_regexes_expr(struct emitter *em, struct expr *e);
+
+static void collect_regexes_stmt(struct emitter *em, struct stmt *st)
+{
+	if (!st)
+		return;
+	collect_regexes_expr(em, st->expr);
+	collect_regexes_expr(em, st->cond);
+	collect_regexes_expr(em, st->init);
+	collect_regexes_expr(em, st->incr);
+	collect_regexes_stmt(em, st->then);
+	collect_regexes_stmt(em, st->else_);
+	for (int i = 0; i < st->body.len; i++)
+		collect_regexes_stmt(em, st->body.items[i]);
+	if (st->fe) {
+		collect_regexes_expr(em, st->fe->limit);
+		collect_regexes_expr(em, st->fe->array);
+	}
+}
+
+/* Gives each =~ a number and writes its compiled program as C data. */
+static void collect_regexes_expr(struct emitter *em, struct expr *e)
+{
+	if (!e)
+		return;
+	if (e->regex) {
+		char *name = xasprintf("regex_%d", em->nregex);
+		char *code = regex_emit_c(e->regex, name);
+
+		e->regex_id = em->nregex++;
+		line(em, "/* %s: the pattern of '%s' at %s */", name, e->op, format_loc(&e->loc));
+		sb_add(&em->out, code);
+		free(code);
+		free(name);
+	}
+	collect_regexes_expr(em, e->lhs);
+	collect_regexes_expr(em, e->rhs);
+	collect_regexes_expr(em, e->cond);
+	for (int i = 0; i < e->args.len; i++)
+		collect_regexes_expr(em, e->args.items[i]);
+}
+
+static void emit_regexes(struct emitter *em)
+{
+	struct script *s = &em->sess->script;
+	struct strbuf max = {0};
+
+	for (int i = 0; i < s->functions.len; i++)
+		if (s->functions.items[i]->used)
+			collect_regexes_stmt(em, s->functions.items[i]->body);
+	for (int i = 0; i < s->probes.len; i++) {
+		collect_regexes_expr(em, s->probes.items[i]->cond);
+		collect_regexes_stmt(em, s->probes.items[i]->body);
+	}
+	/* The workspace a frame needs: the largest program's. */
+	sb_add(&max, "0");
+	for (int i = 0; i < em->nregex; i++) {
+		char *prev = sb_steal(&max);
+
+		sb_printf(&max, "STP_MAX(%s, regex_%d_WORK_SIZE)", prev, i);
+		free(prev);
+	}
+	if (em->nregex) {
+		line(em, "#define STP_REGEX_WORK_MAX ((size_t)%s)", max.buf);
+		line(em, "%s", "");
+	}
+	free(max.buf);
+}
+
 int pass3_emit(struct session *sess)
 {
 	struct emitter em = { .sess = sess };
@@ -851,6 +932,7 @@ int pass3_emit(struct session *sess)
 		line(&em, "%s", s->embedded.items[i]->code);
 		line(&em, "%s", "");
 	}
+	emit_regexes(&em);
 	emit_globals(&em);
 	emit_array_globals(&em);
 	emit_stat_globals(&em);

@@ -14,6 +14,8 @@ struct emitter {
 	const char *error_label;	/* where a failure jumps: "out" or a catch */
 	int ntry;		/* try blocks in this function, for labels */
 	int niter;		/* foreach iterators in this frame */
+	int uses_regex;		/* this frame needs a workspace for =~ */
+	int nregex;		/* regex programs written so far */
 };
 
 void line(struct emitter *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

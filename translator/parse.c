@@ -354,13 +354,13 @@ static struct expr *parse_unary(struct parser *ps)
 }
 
 /* Binary operators by precedence level, loosest first, as in C. */
-static const char *const binary_levels[][7] = {
+static const char *const binary_levels[][8] = {
 	{ "||" },
 	{ "&&" },
 	{ "|" },
 	{ "^" },
 	{ "&" },
-	{ "==", "!=", "<", "<=", ">", ">=" },
+	{ "==", "!=", "<", "<=", ">", ">=", "=~", "!~" },
 	{ "<<", ">>" },
 	{ "." },
 	{ "+", "-" },
@@ -370,7 +370,7 @@ static const char *const binary_levels[][7] = {
 
 static const char *match_level(struct parser *ps, int level)
 {
-	for (int i = 0; i < 7 && binary_levels[level][i]; i++)
+	for (int i = 0; i < 8 && binary_levels[level][i]; i++)
 		if (is_op(&ps->tok, binary_levels[level][i]))
 			return binary_levels[level][i];
 	return NULL;
