@@ -110,6 +110,22 @@ static void stp_report_error(struct stp_context *c)
 	stp_request_exit();
 }
 
+/* A probe hit that could not run; past MAXSKIPPED the script ends. */
+static void stp_skip(void)
+{
+	static const char msg[] = "Skipped too many probes, check MAXSKIPPED";
+	int s;
+
+	if (atomic_inc_return(&stp_skipped_count) != MAXSKIPPED + 1)
+		return;
+	stp_ctl_send(STP_MSG_ERROR, msg, sizeof(msg) - 1);
+	atomic_inc(&stp_error_count);
+	s = stp_script();
+	if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
+		atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
+	stp_request_exit();
+}
+
 static bool stp_lock_one(const struct stp_lock_req *req)
 {
 	int tries;
@@ -166,11 +182,11 @@ static void stp_probe_run(const struct stp_probe *p, int state)
 		goto out;
 	c = stp_contexts[smp_processor_id()];
 	if (atomic_inc_return(&c->busy) != 1) {
-		atomic_inc(&stp_skipped_count);
+		stp_skip();
 		goto busy;
 	}
 	if (!stp_lock_globals(p)) {
-		atomic_inc(&stp_skipped_count);
+		stp_skip();
 		goto busy;
 	}
 	c->probe = p;

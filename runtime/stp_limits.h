@@ -27,6 +27,12 @@
 #define MAXERRORS 0
 #endif
 
+/* Probe hits skipped (busy CPU, contended locks) before the script is
+ * stopped: a script that misses that much is not measuring anything. */
+#ifndef MAXSKIPPED
+#define MAXSKIPPED 100
+#endif
+
 /* Tries to take a global's lock before a probe hit is skipped. */
 #ifndef MAXTRYLOCK
 #define MAXTRYLOCK 1000

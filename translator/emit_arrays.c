@@ -91,7 +91,7 @@ char *emit_index_assign(struct emitter *em, struct expr *e)
 {
 	struct expr *el = e->lhs;
 	char *key = key_of(em, el, NULL), *arr = array_ref(el), *rhs = emit_expr(em, e->rhs);
-	char *near = near_literal(e->near, &e->loc);
+	char *near = near_literal(el->near, &el->loc);	/* "identifier 'a'", as SystemTap says */
 	const char *kind = el->type == TYPE_STRING ? "str" : "long";
 	struct strbuf sb = {0};
 
@@ -121,7 +121,7 @@ char *emit_index_assign(struct emitter *em, struct expr *e)
 char *emit_index_incdec(struct emitter *em, struct expr *e)
 {
 	struct expr *el = e->lhs;
-	char *key = key_of(em, el, NULL), *arr = array_ref(el), *near = near_literal(e->near, &e->loc);
+	char *key = key_of(em, el, NULL), *arr = array_ref(el), *near = near_literal(el->near, &el->loc);
 	int delta = e->op[0] == '+' ? 1 : -1;
 	struct strbuf sb = {0};
 	char *r;

@@ -143,7 +143,7 @@ char *emit_stat_add(struct emitter *em, struct expr *e)
 	char *v = emit_expr(em, e->rhs), *r;
 
 	if (e->lhs->kind == EX_INDEX) {
-		char *key = emit_element_key(em, e->lhs), *near = near_literal(e->near, &e->loc);
+		char *key = emit_element_key(em, e->lhs), *near = near_literal(e->lhs->near, &e->lhs->loc);
 		struct strbuf sb = {0};
 
 		sb_printf(&sb, "stp_array_stat_add(c, g_%s, %s, &g_%s_stat_desc, %s, %s)", g->name, key,
