@@ -49,8 +49,6 @@ static int format_error(struct expr *call, const char *fmt, ...)
 	return -1;
 }
 
-/* One conversion: copies flags, width and precision, then maps the
- * script's conversion to the kernel's (64-bit integers get "ll"). */
 /* A '*' width or precision takes a long argument, passed as an int. */
 static int star_argument(struct expr *call, int *argi, struct strbuf *kinds)
 {
@@ -65,14 +63,12 @@ static int star_argument(struct expr *call, int *argi, struct strbuf *kinds)
 	return 0;
 }
 
-/* Flags, width and precision ("-08", "*", ".3", ".*"), copied to out. */
-static int copy_modifiers(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
-			  int *argi)
+/* A width or a precision: digits, or '*' for an argument. */
+static int copy_count(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
+		      int *argi)
 {
 	const char *p = *pp;
 
-	while (*p && strchr("-+ #0", *p))
-		sb_addc(out, *p++);
 	if (*p == '*') {
 		if (star_argument(call, argi, kinds) < 0)
 			return -1;
@@ -80,17 +76,23 @@ static int copy_modifiers(struct expr *call, const char **pp, struct strbuf *out
 	}
 	while (*p >= '0' && *p <= '9')
 		sb_addc(out, *p++);
-	if (*p == '.') {
-		sb_addc(out, *p++);
-		if (*p == '*') {
-			if (star_argument(call, argi, kinds) < 0)
-				return -1;
-			sb_addc(out, *p++);
-		}
-		while (*p >= '0' && *p <= '9')
-			sb_addc(out, *p++);
-	}
 	*pp = p;
+	return 0;
+}
+
+/* Flags, width and precision ("-08", "*", ".3", ".*"), copied to out. */
+static int copy_modifiers(struct expr *call, const char **pp, struct strbuf *out, struct strbuf *kinds,
+			  int *argi)
+{
+	while (**pp && strchr("-+ #0", **pp))
+		sb_addc(out, *(*pp)++);
+	if (copy_count(call, pp, out, kinds, argi) < 0)
+		return -1;
+	if (**pp == '.') {
+		sb_addc(out, *(*pp)++);
+		if (copy_count(call, pp, out, kinds, argi) < 0)
+			return -1;
+	}
 	return 0;
 }
 

@@ -226,6 +226,18 @@ static char *emit_call(struct emitter *em, struct expr *e)
 	return checked(em, &sb);
 }
 
+/* a OP b for the long operators, where C's own would trap (division by
+ * zero) or be undefined (shift counts past 63). */
+char *emit_arith(struct emitter *em, const struct expr *e, const char *op, const char *a, const char *b)
+{
+	if (!strcmp(op, "/") || !strcmp(op, "%"))
+		return xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s)", op[0] == '/' ? "div" : "mod",
+				 a, b, near_literal(e->near, &e->loc), em->error_label);
+	if (!strcmp(op, "<<") || !strcmp(op, ">>"))
+		return xasprintf("(%s %s (%s & 63))", a, op, b);
+	return xasprintf("(%s %s %s)", a, op, b);
+}
+
 static char *emit_binary(struct emitter *em, struct expr *e)
 {
 	char *a = emit_expr(em, e->lhs);
@@ -236,36 +248,39 @@ static char *emit_binary(struct emitter *em, struct expr *e)
 		r = xasprintf("%sstp_regex_test(c, &regex_%d, %s, l->rx_work)", e->op[0] == '!' ? "!" : "",
 			      e->regex_id, a);
 		em->uses_regex = 1;
-	} else if (e->lhs->type == TYPE_STRING)	/* a comparison of strings */
+	} else if (e->lhs->type == TYPE_STRING) {	/* a comparison of strings */
 		r = xasprintf("(strcmp(%s, %s) %s 0)", a, b, e->op);
-	else if (!strcmp(e->op, "/") || !strcmp(e->op, "%"))
-		r = xasprintf("STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s)", e->op[0] == '/' ? "div" : "mod",
-			      a, b, near_literal(e->near, &e->loc), em->error_label);
-	else if (!strcmp(e->op, "<<") || !strcmp(e->op, ">>"))
-		r = xasprintf("(%s %s (%s & 63))", a, e->op, b);
-	else
-		r = xasprintf("(%s %s %s)", a, e->op, b);
+	} else {
+		r = emit_arith(em, e, e->op, a, b);
+	}
 	free(a);
 	free(b);
 	return r;
+}
+
+/* The operator of a compound assignment: "+" for "+=". */
+char *compound_operator(const char *op)
+{
+	return xstrndup(op, strlen(op) - 1);
 }
 
 static char *emit_assign(struct emitter *em, struct expr *e)
 {
 	char *lhs = emit_expr(em, e->lhs);
 	char *rhs = emit_expr(em, e->rhs);
-	char *r;
+	char *r, *op, *value;
 
-	if (e->type == TYPE_STRING)
+	if (e->type == TYPE_STRING) {
 		r = xasprintf("stp_str%s(%s, %s)", strcmp(e->op, "=") ? "cat" : "cpy", lhs, rhs);
-	else if (!strcmp(e->op, "/=") || !strcmp(e->op, "%="))
-		r = xasprintf("(%s = STP_CHECKED(c, stp_%s(c, %s, %s, %s), %s))", lhs,
-			      e->op[0] == '/' ? "div" : "mod", lhs, rhs, near_literal(e->near, &e->loc),
-			      em->error_label);
-	else if (!strcmp(e->op, "<<=") || !strcmp(e->op, ">>="))
-		r = xasprintf("(%s %s (%s & 63))", lhs, e->op, rhs);
-	else
+	} else if (!strchr("/%<>", e->op[0])) {	/* = += -= *= &= |= ^= as in C */
 		r = xasprintf("(%s %s %s)", lhs, e->op, rhs);
+	} else {
+		op = compound_operator(e->op);
+		value = emit_arith(em, e, op, lhs, rhs);
+		r = xasprintf("(%s = %s)", lhs, value);
+		free(op);
+		free(value);
+	}
 	free(lhs);
 	free(rhs);
 	return r;

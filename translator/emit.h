@@ -28,6 +28,8 @@ char *emit_expr(struct emitter *em, struct expr *e);
 /* Wraps a C expression that may fail in STP_CHECKED; frees sb's text. */
 char *checked(struct emitter *em, struct strbuf *sb);
 void emit_braced(struct emitter *em, struct stmt *st, int counted);
+char *emit_arith(struct emitter *em, const struct expr *e, const char *op, const char *a, const char *b);
+char *compound_operator(const char *op);
 
 /* emit_arrays.c */
 char *emit_index(struct emitter *em, struct expr *e);

@@ -74,16 +74,14 @@ char *emit_in(struct emitter *em, struct expr *e)
  * is "old" (a C expression). */
 static char *combine(struct emitter *em, struct expr *e, const char *old, const char *rhs)
 {
-	char op[3] = { e->op[0], e->op[1] == '=' ? 0 : e->op[1], 0 };
+	char *op = compound_operator(e->op), *r;
 
 	if (!strcmp(op, "."))
-		return xasprintf("stp_concat(%s, %s, %s)", new_tmp(em, e), old, rhs);
-	if (!strcmp(op, "/") || !strcmp(op, "%"))
-		return xasprintf("stp_%s(c, %s, %s, %s)", op[0] == '/' ? "div" : "mod", old, rhs,
-				 near_literal(e->near, &e->loc));
-	if (!strcmp(op, "<<") || !strcmp(op, ">>"))
-		return xasprintf("(%s %s (%s & 63))", old, op, rhs);
-	return xasprintf("(%s %s %s)", old, op, rhs);
+		r = xasprintf("stp_concat(%s, %s, %s)", new_tmp(em, e), old, rhs);
+	else
+		r = emit_arith(em, e, op, old, rhs);
+	free(op);
+	return r;
 }
 
 /* a[k] = v, a[k] += v, a[k] .= s ...: the element's new value. */
