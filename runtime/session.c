@@ -90,40 +90,43 @@ static __maybe_unused void stp_error_clear(struct stp_context *c)
 	c->error_near = NULL;
 }
 
+/* The script can't go on: nothing runs any more, end probes included,
+ * and stapio is asked to stop it. */
+static void stp_abort_script(void)
+{
+	int s = stp_script();
+
+	if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
+		atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
+	stp_request_exit();
+}
+
 /* Reports an uncaught error; past MAXERRORS the script ends without
  * running its end probes. */
 static void stp_report_error(struct stp_context *c)
 {
 	char text[MAXSTRINGLEN + 128];
-	int n, s;
+	int n;
 
 	if (c->error_near)
 		n = scnprintf(text, sizeof(text), "%s near %s", c->error, c->error_near);
 	else
 		n = scnprintf(text, sizeof(text), "%s", c->error);
 	stp_ctl_send(STP_MSG_ERROR, text, n);
-	if (atomic_inc_return(&stp_error_count) <= MAXERRORS)
-		return;
-	s = stp_script();
-	if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
-		atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
-	stp_request_exit();
+	if (atomic_inc_return(&stp_error_count) > MAXERRORS)
+		stp_abort_script();
 }
 
 /* A probe hit that could not run; past MAXSKIPPED the script ends. */
 static void stp_skip(void)
 {
 	static const char msg[] = "Skipped too many probes, check MAXSKIPPED";
-	int s;
 
 	if (atomic_inc_return(&stp_skipped_count) != MAXSKIPPED + 1)
 		return;
 	stp_ctl_send(STP_MSG_ERROR, msg, sizeof(msg) - 1);
 	atomic_inc(&stp_error_count);
-	s = stp_script();
-	if (s == STP_SCRIPT_STARTING || s == STP_SCRIPT_RUNNING || s == STP_SCRIPT_EXITING)
-		atomic_cmpxchg(&stp_script_state, s, STP_SCRIPT_ERROR);
-	stp_request_exit();
+	stp_abort_script();
 }
 
 static bool stp_lock_one(const struct stp_lock_req *req)
