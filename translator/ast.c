@@ -97,28 +97,6 @@ struct stmt *stmt_clone(const struct stmt *s)
 	return c;
 }
 
-static void print_string_literal(struct strbuf *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		switch (c) {
-		case '"': sb_add(sb, "\\\""); break;
-		case '\\': sb_add(sb, "\\\\"); break;
-		case '\n': sb_add(sb, "\\n"); break;
-		case '\t': sb_add(sb, "\\t"); break;
-		case '\r': sb_add(sb, "\\r"); break;
-		default:
-			if (c < 32 || c >= 127)
-				sb_printf(sb, "\\%03o", c);
-			else
-				sb_addc(sb, c);
-		}
-	}
-	sb_addc(sb, '"');
-}
-
 static int is_atom(const struct expr *e)
 {
 	return e->kind == EX_NUMBER || e->kind == EX_STRING || e->kind == EX_VAR ||
@@ -184,7 +162,7 @@ void print_expr(struct strbuf *sb, const struct expr *e)
 		sb_printf(sb, "%lld", (long long)e->num);
 		break;
 	case EX_STRING:
-		print_string_literal(sb, e->str);
+		sb_add_quoted(sb, e->str);
 		break;
 	case EX_VAR:
 		sb_add(sb, e->name);

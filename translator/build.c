@@ -11,13 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* Runs argv with stdout and stderr to log_path; returns the exit status,
  * or -1 if it could not run. */
 static int run_logged(char *const argv[], const char *log_path)

@@ -25,31 +25,11 @@ void line(struct emitter *em, const char *fmt, ...)
 	sb_addc(&em->out, '\n');
 }
 
-static void c_string_literal(struct strbuf *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	for (; *s; s++) {
-		unsigned char ch = *s;
-
-		if (ch == '"' || ch == '\\')
-			sb_printf(sb, "\\%c", ch);
-		else if (ch == '\n')
-			sb_add(sb, "\\n");
-		else if (ch == '\t')
-			sb_add(sb, "\\t");
-		else if (ch < 32 || ch >= 127 || ch == '?')
-			sb_printf(sb, "\\%03o", ch);
-		else
-			sb_addc(sb, ch);
-	}
-	sb_addc(sb, '"');
-}
-
 char *quoted(const char *s)
 {
 	struct strbuf sb = {0};
 
-	c_string_literal(&sb, s);
+	sb_add_quoted(&sb, s);
 	return sb_steal(&sb);
 }
 
@@ -658,6 +638,16 @@ static void emit_embedded_body(struct emitter *em, struct function *f)
 	line(em, "#undef CONTEXT");
 }
 
+/* Where a probe or function leaves: end its foreach loops, drop its frame. */
+static void emit_out_label(struct emitter *em)
+{
+	line(em, "out: __maybe_unused;");
+	em->depth++;
+	emit_end_iterators(em, 0);
+	line(em, "stp_frame_pop(c, sizeof(*l));");
+	em->depth--;
+}
+
 static void emit_function(struct emitter *em, struct function *f)
 {
 	char *name = xasprintf("function_%s", f->name);
@@ -688,11 +678,7 @@ static void emit_function(struct emitter *em, struct function *f)
 	if (f->embedded)
 		emit_embedded_body(em, f);
 	sb_add(&em->out, body);
-	line(em, "out: __maybe_unused;");
-	em->depth++;
-	emit_end_iterators(em, 0);
-	em->depth--;
-	line(em, "\tstp_frame_pop(c, sizeof(*l));");
+	emit_out_label(em);
 	line(em, "\treturn ret;");
 	line(em, "}");
 	line(em, "%s", "");
@@ -718,11 +704,7 @@ static void emit_probe(struct emitter *em, struct probe *p)
 	line(em, "\tif (!l)");
 	line(em, "\t\treturn;");
 	sb_add(&em->out, body);
-	line(em, "out: __maybe_unused;");
-	em->depth++;
-	emit_end_iterators(em, 0);
-	em->depth--;
-	line(em, "\tstp_frame_pop(c, sizeof(*l));");
+	emit_out_label(em);
 	line(em, "}");
 	line(em, "%s", "");
 	free(body);
@@ -813,6 +795,17 @@ static void emit_globals(struct emitter *em)
 		line(em, "%s", "");
 }
 
+/* max = STP_MAX(max, term): C for the largest of sizes known to the
+ * compiler only.  Takes term. */
+static void max_with(struct strbuf *max, char *term)
+{
+	char *prev = sb_steal(max);
+
+	sb_printf(max, "STP_MAX(%s, %s)", prev, term);
+	free(prev);
+	free(term);
+}
+
 /* Bytes of frames one CPU needs: the largest probe frame, plus MAXNESTING
  * of the largest function frame. */
 static void emit_frame_size(struct emitter *em)
@@ -822,22 +815,12 @@ static void emit_frame_size(struct emitter *em)
 
 	sb_add(&probes, "0");
 	sb_add(&funcs, "0");
-	for (int i = 0; i < s->probes.len; i++) {
-		char *prev = sb_steal(&probes);
-
-		sb_printf(&probes, "STP_MAX(%s, sizeof(struct probe_%d_locals))", prev, i);
-		free(prev);
-	}
-	for (int i = 0; i < s->functions.len; i++) {
-		char *prev;
-
-		if (!s->functions.items[i]->used)
-			continue;
-		prev = sb_steal(&funcs);
-		sb_printf(&funcs, "STP_MAX(%s, sizeof(struct function_%s_locals))", prev,
-			  s->functions.items[i]->name);
-		free(prev);
-	}
+	for (int i = 0; i < s->probes.len; i++)
+		max_with(&probes, xasprintf("sizeof(struct probe_%d_locals)", i));
+	for (int i = 0; i < s->functions.len; i++)
+		if (s->functions.items[i]->used)
+			max_with(&funcs, xasprintf("sizeof(struct function_%s_locals)",
+						   s->functions.items[i]->name));
 	line(em, "#define STP_FRAME_SIZE (ALIGN(%s, 8) + \\", probes.buf);
 	line(em, "\t\t\tMAXNESTING * ALIGN(%s, 8))", funcs.buf);
 	free(probes.buf);
@@ -923,12 +906,8 @@ static void emit_regexes(struct emitter *em)
 	}
 	/* The workspace a frame needs: the largest program's. */
 	sb_add(&max, "0");
-	for (int i = 0; i < em->nregex; i++) {
-		char *prev = sb_steal(&max);
-
-		sb_printf(&max, "STP_MAX(%s, regex_%d_WORK_SIZE)", prev, i);
-		free(prev);
-	}
+	for (int i = 0; i < em->nregex; i++)
+		max_with(&max, xasprintf("regex_%d_WORK_SIZE", i));
 	if (em->nregex) {
 		line(em, "#define STP_REGEX_WORK_MAX ((size_t)%s)", max.buf);
 		line(em, "%s", "");

@@ -86,13 +86,6 @@ static struct pass_clock clock_start(void)
 	return c;
 }
 
-static int is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The directory of our own binary, so runtime/ and tapset/ are found
  * next to it in the build tree, or under ../share/systemtap installed. */
 static char *own_dir(void)
@@ -353,18 +346,13 @@ static int make_tmpdir(struct session *s)
 
 static void remove_tmpdir(struct session *s)
 {
-	char *cmd;
-
 	if (!s->tmpdir)
 		return;
 	if (s->keep_tmpdir) {
 		fprintf(stderr, "Keeping temporary directory \"%s\"\n", s->tmpdir);
 		return;
 	}
-	cmd = xasprintf("rm -rf '%s'", s->tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "stap: cannot remove %s\n", s->tmpdir);
-	free(cmd);
+	remove_tree(s->tmpdir);
 }
 
 /* Which kernel the module is for: -r, the --remote guest's, or ours. */

@@ -855,24 +855,15 @@ static void parse_function(struct parser *ps)
 	vec_push(&ps->script->functions, f);
 }
 
-/* Whether tok starts right where prev ends (no blank between). */
-static int adjacent(const struct token *prev, const struct token *tok)
-{
-	return tok->loc.src == prev->loc.src && tok->loc.line == prev->loc.line &&
-	       tok->loc.col == prev->loc.col + (int)strlen(prev->text);
-}
-
 /* A component name, with "*" wildcards glued to it: "sys_*", "*read*". */
 static char *component_name(struct parser *ps)
 {
 	struct strbuf sb = {0};
-	struct token prev;
 
 	do {
 		sb_add(&sb, ps->tok.text);
-		prev = ps->tok;
 		advance(ps);
-	} while (adjacent(&prev, &ps->tok) &&
+	} while (adjacent_to_previous(ps) &&
 		 ((ps->tok.kind == TK_IDENT && !is_keyword(ps->tok.text)) || is_op(&ps->tok, "*") ||
 		  ps->tok.kind == TK_NUMBER));
 	return sb_steal(&sb);

@@ -106,14 +106,30 @@ static char *kernel_version(const char *release)
 }
 
 /* CONFIG_NAME's value in the kernel's .config ("y", "m", "256"), or "". */
+/* The kernel's .config, read once however many conditions test it. */
+static const char *config_text(const struct pp_env *env)
+{
+	static const char *path;
+	static char *text;
+
+	if (!env->kernel_config)
+		return NULL;
+	if (!path || strcmp(path, env->kernel_config)) {
+		free(text);
+		text = read_file(env->kernel_config, NULL);
+		path = env->kernel_config;
+	}
+	return text;
+}
+
 static char *config_value(const struct pp_env *env, const char *name)
 {
-	char *text = env->kernel_config ? read_file(env->kernel_config, NULL) : NULL;
+	const char *text = config_text(env);
 	size_t n = strlen(name);
 	char *value = NULL;
 
-	for (char *line = text; line && *line;) {
-		char *end = strchr(line, '\n');
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
 
 		if (!strncmp(line, name, n) && line[n] == '=') {
 			const char *v = line + n + 1;
@@ -127,7 +143,6 @@ static char *config_value(const struct pp_env *env, const char *name)
 		}
 		line = end ? end + 1 : NULL;
 	}
-	free(text);
 	return value ? value : xstrdup("");
 }
 

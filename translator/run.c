@@ -165,14 +165,9 @@ static struct guest *start_guest(struct session *s, char **dir, char **err)
 
 static void remove_guest_dir(char *dir)
 {
-	char *cmd;
-
 	if (!dir)
 		return;
-	cmd = xasprintf("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "stap: cannot remove %s\n", dir);
-	free(cmd);
+	remove_tree(dir);
 	free(dir);
 }
 

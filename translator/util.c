@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,28 @@ void sb_printf(struct strbuf *sb, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(sb, fmt, ap);
 	va_end(ap);
+}
+
+void sb_add_quoted(struct strbuf *sb, const char *s)
+{
+	sb_addc(sb, '"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		switch (c) {
+		case '"': sb_add(sb, "\\\""); break;
+		case '\\': sb_add(sb, "\\\\"); break;
+		case '\n': sb_add(sb, "\\n"); break;
+		case '\t': sb_add(sb, "\\t"); break;
+		case '\r': sb_add(sb, "\\r"); break;
+		default:
+			if (c < 32 || c >= 127)
+				sb_printf(sb, "\\%03o", c);
+			else
+				sb_addc(sb, c);
+		}
+	}
+	sb_addc(sb, '"');
 }
 
 char *sb_steal(struct strbuf *sb)
@@ -231,4 +254,22 @@ uint64_t hash_bytes(uint64_t h, const void *data, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int remove_tree(const char *path)
+{
+	char *cmd = xasprintf("rm -rf '%s'", path);
+	int rc = system(cmd);
+
+	free(cmd);
+	if (rc != 0)
+		fprintf(stderr, "stap: cannot remove %s\n", path);
+	return rc ? -1 : 0;
 }

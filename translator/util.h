@@ -38,6 +38,8 @@ void sb_addc(struct strbuf *sb, char c);
 void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_vprintf(struct strbuf *sb, const char *fmt, va_list ap);
 char *sb_steal(struct strbuf *sb);
+/* s as a double-quoted literal with C escapes: valid in scripts and in C. */
+void sb_add_quoted(struct strbuf *sb, const char *s);
 
 /* Growable array of pointers. */
 #define VEC(T) struct { T *items; int len, cap; }
@@ -62,6 +64,9 @@ extern int diag_errors;
 char *read_file(const char *path, size_t *len);
 int write_file(const char *path, const char *data, size_t len);
 char *format_loc(const struct loc *loc);	/* "FILE:LINE:COL" */
+int is_dir(const char *path);
+/* rm -rf path; 0 on success, else says so on stderr. */
+int remove_tree(const char *path);
 uint64_t hash_bytes(uint64_t h, const void *data, size_t n);
 
 #endif
