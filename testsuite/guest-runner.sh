@@ -80,6 +80,13 @@ status=$?
 [ "$(cat "$WORK/x" 2>/dev/null)" = from-guest ] && pass "guest's /tmp is the host's" ||
 	fail "guest's /tmp is the host's"
 
+# A clone under /var/tmp (as CI may use) must be visible at the same path.
+VT=$(mktemp -d /var/tmp/guest-runner-XXXXXX)
+"$Q" run "$D" -- sh -c "echo from-guest > $VT/x"
+[ "$(cat "$VT/x" 2>/dev/null)" = from-guest ] && pass "guest's /var/tmp is the host's" ||
+	fail "guest's /var/tmp is the host's"
+rm -rf "$VT"
+
 "$Q" run "$D" -- cat /proc/modules >"$WORK/modules"
 check "cat /proc/modules" $?
 

@@ -158,6 +158,7 @@ static void exec_qemu(struct guest *g, const struct qemu_args *a, pid_t parent)
 		"-device", "virtserialport,bus=vser.0,chardev=agent,name=" GUEST_PORT_NAME,
 		"-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
 		"-virtfs", "local,path=/tmp,mount_tag=hosttmp,security_model=none,multidevs=remap",
+		"-virtfs", "local,path=/var/tmp,mount_tag=hostvartmp,security_model=none,multidevs=remap",
 		NULL
 	};
 

@@ -2,7 +2,8 @@
  *
  * The guest boots the host's own Debian kernel (decompressed once and cached
  * in ~/.cache/stap-qemu, for a faster PVH boot) from a small initramfs that
- * mounts the host's root read-only over 9p (and the host's /tmp read-write),
+ * mounts the host's root read-only over 9p (and the host's /tmp and /var/tmp
+ * read-write, so a tree or a module there has the same path in the guest),
  * chroots into it and runs stap-guest-agent as PID 1.  Commands and their
  * output travel over a virtio-console port using the frames described at the
  * end of this file; the serial console only goes to DIR/console.log.

@@ -494,7 +494,7 @@ static const char init_script_format[] =
 	"mount -t 9p -o $o,ro hostroot /newroot || fail \"cannot mount the host's root\"\n"
 	"mount -t 9p -o $o hosttmp /newroot/tmp || fail \"cannot mount the host's /tmp\"\n"
 	"mount -t tmpfs -o mode=0755 tmpfs /newroot/run || fail 'cannot mount /run'\n"
-	"mount -t tmpfs -o mode=1777 tmpfs /newroot/var/tmp || fail 'cannot mount /var/tmp'\n"
+	"mount -t 9p -o $o hostvartmp /newroot/var/tmp || fail \"cannot mount the host's /var/tmp\"\n"
 	"mount --move /dev /newroot/dev || fail 'cannot move /dev'\n"
 	"umount /proc\n"
 	"exec chroot /newroot \"$agent\"\n"
