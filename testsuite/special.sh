@@ -199,18 +199,3 @@ Pass 4: compilation failed." ] && pass "$name" || fail "$name" "$out"
 	fi
 }
 
-# private functions of a tapset file: callable from that file only.
-private_tests() {
-	local name out
-	name="cli: a private tapset function serves its own file"
-	if selected "$name"; then
-		out=$("$STAP" -I testsuite/tapset_private -p2 -e 'probe begin { println(answer()) }' 2>&1)
-		grep -q '^private function helper:long()$' <<<"$out" && pass "$name" || fail "$name" "$out"
-	fi
-	name="cli: a private tapset function is hidden from scripts"
-	if selected "$name"; then
-		out=$("$STAP" -I testsuite/tapset_private -p2 -e 'probe begin { println(helper()) }' 2>&1)
-		grep -q "^semantic error: unresolved function call 'helper' at <input>:1:23$" <<<"$out" &&
-			pass "$name" || fail "$name" "$out"
-	fi
-}

@@ -107,6 +107,7 @@ enum symbol_kind { SYM_GLOBAL, SYM_LOCAL, SYM_PARAM };
 struct symbol {
 	enum symbol_kind kind;
 	char *name;
+	char *cname;		/* globals: the C name's stem (g_CNAME) */
 	struct loc loc;		/* where declared, or first assigned */
 	enum type type;
 	struct loc type_loc;	/* where its type was decided, for errors */
@@ -128,6 +129,7 @@ struct symbol {
 	int64_t lin_low, lin_high, lin_step;
 	struct loc hist_loc;
 	int is_private;		/* visible only in its own file */
+	int from_library;	/* declared by a tapset file */
 };
 
 /* One component of a probe point: `timer`, `ms(100)`, `function("f")`. */
@@ -188,7 +190,6 @@ struct function {
 struct embedded_block {
 	char *code;
 	struct loc loc;
-	int taken;		/* a library block already in the script */
 };
 
 struct script {

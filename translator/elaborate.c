@@ -22,6 +22,7 @@ struct elab {
 	/* type inference */
 	int changed;
 	int report;		/* final round: report mismatches */
+	VEC(const struct source *) taken_files;	/* library files in the script */
 };
 
 static void error_at(const struct loc *loc, const char *fmt, ...)
@@ -75,6 +76,8 @@ static struct symbol *find_in(struct symbol **syms, int n, const char *name)
 	return NULL;
 }
 
+static struct symbol *find_global(struct elab *el, const char *name, const struct source *from);
+
 static struct symbol *lookup_var(struct elab *el, struct expr *e)
 {
 	struct symbol *sym;
@@ -88,7 +91,7 @@ static struct symbol *lookup_var(struct elab *el, struct expr *e)
 		if (sym)
 			return sym;
 	}
-	sym = find_in(el->s->globals.items, el->s->globals.len, e->name);
+	sym = find_global(el, e->name, e->loc.src);
 	if (sym)
 		return sym;
 	/* A name that is neither global nor a parameter is a new local. */
@@ -113,42 +116,108 @@ static void note_global_access(struct elab *el, struct symbol *sym, int write)
 		add_unique(write ? (void *)&el->probe->writes : (void *)&el->probe->reads, sym);
 }
 
-static struct function *find_function(struct script *s, const char *name)
+/* ---- the tapset library ---- */
+
+/* A library file comes into the script as a whole the first time the
+ * script uses something of it: its globals, its probes and its top-level
+ * %{ %} blocks (its functions only as they are called). */
+static void take_library_file(struct elab *el, const struct source *src)
 {
-	for (int i = 0; i < s->functions.len; i++)
-		if (!strcmp(s->functions.items[i]->name, name))
-			return s->functions.items[i];
-	return NULL;
+	struct script *lib = &el->sess->library;
+	struct script *s = el->s;
+
+	for (int i = 0; i < el->taken_files.len; i++)
+		if (el->taken_files.items[i] == src)
+			return;
+	vec_push(&el->taken_files, src);
+	for (int i = 0; i < lib->globals.len; i++) {
+		struct symbol *g = lib->globals.items[i];
+		struct symbol *clash = find_in(s->globals.items, s->globals.len, g->name);
+
+		if (g->loc.src != src)
+			continue;
+		if (clash && !g->is_private && !clash->is_private) {
+			error_at(&clash->loc, "global '%s' is also declared by the tapset library", g->name);
+			diag_also(&g->loc);
+		}
+		if (clash)	/* two private globals, or a private and a public one */
+			g->cname = xasprintf("%s__%d", g->name, s->globals.len);
+		g->index = s->globals.len;
+		g->from_library = 1;
+		vec_push(&s->globals, g);
+	}
+	for (int i = 0; i < lib->embedded.len; i++)
+		if (lib->embedded.items[i]->loc.src == src)
+			vec_push(&s->embedded, lib->embedded.items[i]);
+	for (int i = 0; i < lib->probes.len; i++)
+		if (lib->probes.items[i]->loc.src == src)
+			vec_push(&s->probes, lib->probes.items[i]);
+}
+
+/* A private global or function is seen only from its own file; there it
+ * hides a public one of the same name. */
+static int visible_from(int is_private, const struct loc *decl, const struct source *from)
+{
+	return !is_private || decl->src == from;
+}
+
+static struct symbol *visible_global(struct symbol **globals, int n, const char *name,
+				     const struct source *from)
+{
+	struct symbol *found = NULL;
+
+	for (int i = 0; i < n; i++) {
+		struct symbol *g = globals[i];
+
+		if (strcmp(g->name, name) || !visible_from(g->is_private, &g->loc, from))
+			continue;
+		if (g->is_private)
+			return g;
+		found = g;
+	}
+	return found;
+}
+
+/* The global a name used in file `from` means: the script's, else the
+ * library's (which takes the library file in); NULL if none. */
+static struct symbol *find_global(struct elab *el, const char *name, const struct source *from)
+{
+	struct script *lib = &el->sess->library;
+	struct symbol *g = visible_global(el->s->globals.items, el->s->globals.len, name, from);
+
+	if (g)
+		return g;
+	g = visible_global(lib->globals.items, lib->globals.len, name, from);
+	if (g)
+		take_library_file(el, g->loc.src);
+	return g;
+}
+
+static struct function *visible_function(struct script *s, const char *name, const struct source *from)
+{
+	struct function *found = NULL;
+
+	for (int i = 0; i < s->functions.len; i++) {
+		struct function *f = s->functions.items[i];
+
+		if (strcmp(f->name, name) || !visible_from(f->is_private, &f->loc, from))
+			continue;
+		if (f->is_private)
+			return f;
+		found = f;
+	}
+	return found;
 }
 
 /* A call to a function the script doesn't define: look in the tapset
- * library, and take the function into the script if it is there. */
-/* A library file's top-level %{ %} blocks come with its first function
- * the script uses. */
-static void take_library_embedded(struct elab *el, const struct source *src)
+ * library, and take the function (and its file) into the script. */
+static struct function *find_library_function(struct elab *el, const char *name, const struct source *from)
 {
-	struct script *lib = &el->sess->library;
+	struct function *f = visible_function(&el->sess->library, name, from);
 
-	for (int i = 0; i < lib->embedded.len; i++) {
-		struct embedded_block *b = lib->embedded.items[i];
-
-		if (b->loc.src == src && !b->taken) {
-			b->taken = 1;
-			vec_push(&el->s->embedded, b);
-		}
-	}
-}
-
-static struct function *find_library_function(struct elab *el, const char *name)
-{
-	struct function *f = find_function(&el->sess->library, name);
-	const struct source *caller = el->func ? el->func->loc.src : NULL;
-
-	if (f && f->is_private && f->loc.src != caller)
-		return NULL;	/* private to its tapset file */
 	if (f) {
 		vec_push(&el->s->functions, f);
-		take_library_embedded(el, f->loc.src);
+		take_library_file(el, f->loc.src);
 	}
 	return f;
 }
@@ -167,7 +236,7 @@ static void check_guru(struct elab *el, const struct loc *loc, const char *what)
 static void resolve_call(struct elab *el, struct expr *e)
 {
 	const struct builtin *bi;
-	struct function *f = find_function(el->s, e->name);
+	struct function *f = visible_function(el->s, e->name, e->loc.src);
 
 	if (!f && (bi = find_builtin(e->name))) {
 		e->builtin = bi;
@@ -176,7 +245,7 @@ static void resolve_call(struct elab *el, struct expr *e)
 		return;
 	}
 	if (!f)
-		f = find_library_function(el, e->name);
+		f = find_library_function(el, e->name, e->loc.src);
 	if (!f) {
 		error_at(&e->loc, "unresolved function call '%s'", e->name);
 		return;
@@ -199,7 +268,7 @@ static void resolve_call(struct elab *el, struct expr *e)
  * the same number of keys. */
 static struct symbol *resolve_array(struct elab *el, struct expr *e, int nkeys, int write)
 {
-	struct symbol *g = find_in(el->s->globals.items, el->s->globals.len, e->name);
+	struct symbol *g = find_global(el, e->name, e->loc.src);
 
 	if (!g) {
 		error_at(&e->loc, "array '%s' is not declared (add 'global %s')", e->name, e->name);
@@ -427,7 +496,7 @@ static void resolve_delete(struct elab *el, struct expr *e)
 		resolve_expr(el, e, 1);
 		return;
 	}
-	g = find_in(el->s->globals.items, el->s->globals.len, e->name);
+	g = find_global(el, e->name, e->loc.src);
 	if (g && g->is_array) {
 		e->sym = resolve_array(el, e, 0, 1);
 		return;
@@ -959,51 +1028,44 @@ static int expand_point(struct elab *el, struct probe *p, struct probe_point *pp
 			error_at(&pp->loc, "probe alias '%s' expands into itself", a->name->text);
 			return 1;
 		}
+		if (from == &el->sess->library)
+			take_library_file(el, a->name->loc.src);
 		vec_push(&el->s->probes, alias_probe(a, p));
 		matched++;
 	}
 	return matched;
 }
 
-/* Replaces each use of an alias (the script's or the library's) by the
- * probes it stands for, then drops probes with no points left. */
-static void expand_aliases(struct elab *el)
+/* Replaces each use of an alias (the script's or the library's) in p's
+ * points by a new probe for the alias, appended to the script. */
+static void expand_aliases(struct elab *el, struct probe *p)
 {
-	struct script *s = el->s;
-	int n = 0;
+	int kept = 0;
 
-	for (int i = 0; i < s->probes.len; i++) {
-		struct probe *p = s->probes.items[i];
-		int kept = 0;
+	for (int j = 0; j < p->points.len; j++) {
+		struct probe_point *pp = p->points.items[j];
 
-		for (int j = 0; j < p->points.len; j++) {
-			struct probe_point *pp = p->points.items[j];
-
-			if (!expand_point(el, p, pp, s) && !expand_point(el, p, pp, &el->sess->library))
-				p->points.items[kept++] = pp;
-		}
-		p->points.len = kept;
+		if (!expand_point(el, p, pp, el->s) && !expand_point(el, p, pp, &el->sess->library))
+			p->points.items[kept++] = pp;
 	}
-	for (int i = 0; i < s->probes.len; i++) {
-		struct probe *p = s->probes.items[i];
-
-		if (!p->points.len)
-			continue;
-		p->index = n;
-		s->probes.items[n++] = p;
-	}
-	s->probes.len = n;
+	p->points.len = kept;
 }
 
 /* ---- the pass ---- */
 
-static void resolve_probes(struct elab *el)
+/* Each probe in turn: aliases expanded (their probes come after), points
+ * resolved by their providers, then the handler.  Probes the library
+ * brings along join the end of the list as they are taken. */
+static void resolve_probes(struct elab *el, int from)
 {
 	struct script *s = el->s;
 
-	for (int i = 0; i < s->probes.len; i++) {
+	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];
 
+		expand_aliases(el, p);
+		if (!p->points.len)
+			continue;
 		for (int j = 0; j < p->points.len; j++) {
 			struct derived_probe *dp = xcalloc(1, sizeof(*dp));
 
@@ -1025,6 +1087,22 @@ static void resolve_probes(struct elab *el)
 	el->probe = NULL;
 }
 
+/* Drops the probes aliases stood for, numbering the rest. */
+static void number_probes(struct script *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->probes.len; i++) {
+		struct probe *p = s->probes.items[i];
+
+		if (!p->points.len)
+			continue;
+		p->index = n;
+		s->probes.items[n++] = p;
+	}
+	s->probes.len = n;
+}
+
 static void warn_unused_globals(struct elab *el)
 {
 	for (int i = 0; i < el->s->globals.len; i++) {
@@ -1042,8 +1120,8 @@ int pass2_elaborate(struct session *sess)
 
 	for (int i = 0; i < sess->script.embedded.len; i++)
 		check_guru(&el, &sess->script.embedded.items[i]->loc, "embedded C");
-	expand_aliases(&el);
-	resolve_probes(&el);
+	resolve_probes(&el, 0);
+	number_probes(&sess->script);
 	if (diag_errors > errors)
 		return -1;
 	if (!sess->script.derived.len) {

@@ -53,7 +53,7 @@ static const char *c_type(enum type t)
 char *var_ref(const struct symbol *sym)
 {
 	if (sym->kind == SYM_GLOBAL)
-		return xasprintf("g_%s", sym->name);
+		return xasprintf("g_%s", sym->cname);
 	return xasprintf("l->l_%s", sym->name);
 }
 
@@ -473,7 +473,7 @@ static void emit_delete(struct emitter *em, struct stmt *st)
 		return;
 	}
 	if (st->expr->type == TYPE_STATS) {
-		line(em, "stp_agg_clear(g_%s);", st->expr->sym->name);
+		line(em, "stp_agg_clear(g_%s);", st->expr->sym->cname);
 		return;
 	}
 	var = emit_expr(em, st->expr);
@@ -740,7 +740,7 @@ static void emit_lock_table(struct emitter *em, struct probe *p)
 		struct symbol *g = s->globals.items[i];
 
 		if (touches_global(p, g))
-			line(em, "\t{ &lock_%s, %s },", g->name, writes_global(p, g) ? "true" : "false");
+			line(em, "\t{ &lock_%s, %s },", g->cname, writes_global(p, g) ? "true" : "false");
 	}
 	line(em, "};");
 	line(em, "%s", "");
@@ -785,10 +785,10 @@ static void emit_globals(struct emitter *em)
 		if (!g->used || g->is_array || g->type == TYPE_STATS)
 			continue;
 		if (g->type == TYPE_STRING)
-			line(em, "static char g_%s[MAXSTRINGLEN]%s%s;", g->name, init ? " = " : "", init ? init : "");
+			line(em, "static char g_%s[MAXSTRINGLEN]%s%s;", g->cname, init ? " = " : "", init ? init : "");
 		else
-			line(em, "static int64_t g_%s%s%s;", g->name, init ? " = " : "", init ? init : "");
-		line(em, "static DEFINE_RWLOCK(lock_%s);", g->name);
+			line(em, "static int64_t g_%s%s%s;", g->cname, init ? " = " : "", init ? init : "");
+		line(em, "static DEFINE_RWLOCK(lock_%s);", g->cname);
 		free(init);
 	}
 	if (s->globals.len)

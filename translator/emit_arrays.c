@@ -47,7 +47,7 @@ char *emit_element_key(struct emitter *em, struct expr *e)
 
 static char *array_ref(const struct expr *e)
 {
-	return xasprintf("g_%s", e->sym->name);
+	return xasprintf("g_%s", e->sym->cname);
 }
 
 char *emit_index(struct emitter *em, struct expr *e)
@@ -247,7 +247,7 @@ static void emit_array_desc(struct emitter *em, const struct symbol *g)
 	for (int i = 0; i < g->nkeys; i++)
 		sb_printf(&kinds, "%s%s", i ? ", " : "", kind_of(g->key_types[i]));
 	/* not const: an array of statistics learns its value size at init */
-	line(em, "static struct stp_map_desc g_%s_desc = {", g->name);
+	line(em, "static struct stp_map_desc g_%s_desc = {", g->cname);
 	line(em, "\t.nkeys = %d, .key_kinds = { %s },", g->nkeys, kinds.buf);
 	line(em, "\t.value_kind = %s, .max_entries = %lld, .wrap = %s,", kind_of(g->type),
 	     (long long)g->max_entries, g->wrap ? "true" : "false");
@@ -269,8 +269,8 @@ void emit_array_globals(struct emitter *em)
 		if (!g->used || !g->is_array)
 			continue;
 		emit_array_desc(em, g);
-		line(em, "static struct stp_map *g_%s;", g->name);
-		line(em, "static DEFINE_RWLOCK(lock_%s);", g->name);
+		line(em, "static struct stp_map *g_%s;", g->cname);
+		line(em, "static DEFINE_RWLOCK(lock_%s);", g->cname);
 		line(em, "%s", "");
 	}
 }
@@ -289,8 +289,8 @@ void emit_script_init(struct emitter *em)
 			continue;
 		if (g->type == TYPE_STATS)
 			emit_stat_array_init(em, g);
-		line(em, "\tg_%s = stp_map_new(&g_%s_desc);", g->name, g->name);
-		line(em, "\tif (!g_%s)", g->name);
+		line(em, "\tg_%s = stp_map_new(&g_%s_desc);", g->cname, g->cname);
+		line(em, "\tif (!g_%s)", g->cname);
 		line(em, "\t\treturn -ENOMEM;");
 	}
 	emit_stat_init(em);
@@ -303,7 +303,7 @@ void emit_script_init(struct emitter *em)
 		struct symbol *g = s->globals.items[i];
 
 		if (g->used && g->is_array)
-			line(em, "\tstp_map_free(g_%s);", g->name);
+			line(em, "\tstp_map_free(g_%s);", g->cname);
 	}
 	emit_stat_exit(em);
 	line(em, "}");

@@ -15,7 +15,7 @@ static int is_stat_global(const struct symbol *g)
 /* The histograms a statistic (or every element of an array of them) keeps. */
 void emit_stat_desc(struct emitter *em, const struct symbol *g)
 {
-	line(em, "static struct stp_stat_desc g_%s_stat_desc = {", g->name);
+	line(em, "static struct stp_stat_desc g_%s_stat_desc = {", g->cname);
 	line(em, "\t.log = %s, .linear = %s,", g->hist_log ? "true" : "false",
 	     g->hist_linear ? "true" : "false");
 	if (g->hist_linear)
@@ -24,19 +24,19 @@ void emit_stat_desc(struct emitter *em, const struct symbol *g)
 	line(em, "};");
 	if (g->is_array)
 		line(em, "static struct stp_stat *g_%s_empty;\t/* what a missing element reads as */",
-		     g->name);
+		     g->cname);
 }
 
 /* Before its map is made: the element size, and the empty statistic. */
 void emit_stat_array_init(struct emitter *em, const struct symbol *g)
 {
-	line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->name);
+	line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->cname);
 	line(em, "\t\treturn -EINVAL;");
-	line(em, "\tg_%s_desc.value_size = stp_stat_size(&g_%s_stat_desc);", g->name, g->name);
-	line(em, "\tg_%s_empty = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->name, g->name);
-	line(em, "\tif (!g_%s_empty)", g->name);
+	line(em, "\tg_%s_desc.value_size = stp_stat_size(&g_%s_stat_desc);", g->cname, g->cname);
+	line(em, "\tg_%s_empty = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->cname, g->cname);
+	line(em, "\tif (!g_%s_empty)", g->cname);
 	line(em, "\t\treturn -ENOMEM;");
-	line(em, "\tstp_stat_reset(g_%s_empty, &g_%s_stat_desc);", g->name, g->name);
+	line(em, "\tstp_stat_reset(g_%s_empty, &g_%s_stat_desc);", g->cname, g->cname);
 }
 
 void emit_stat_globals(struct emitter *em)
@@ -49,9 +49,9 @@ void emit_stat_globals(struct emitter *em)
 		if (!is_stat_global(g))
 			continue;
 		emit_stat_desc(em, g);
-		line(em, "static struct stp_agg *g_%s;", g->name);
-		line(em, "static struct stp_stat *g_%s_merged;", g->name);
-		line(em, "static DEFINE_RWLOCK(lock_%s);", g->name);
+		line(em, "static struct stp_agg *g_%s;", g->cname);
+		line(em, "static struct stp_stat *g_%s_merged;", g->cname);
+		line(em, "static DEFINE_RWLOCK(lock_%s);", g->cname);
 		line(em, "%s", "");
 	}
 }
@@ -65,11 +65,11 @@ void emit_stat_init(struct emitter *em)
 
 		if (!is_stat_global(g))
 			continue;
-		line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->name);
+		line(em, "\tif (stp_stat_desc_init(&g_%s_stat_desc))", g->cname);
 		line(em, "\t\treturn -EINVAL;");
-		line(em, "\tg_%s = stp_agg_new(&g_%s_stat_desc);", g->name, g->name);
-		line(em, "\tg_%s_merged = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->name, g->name);
-		line(em, "\tif (!g_%s || !g_%s_merged)", g->name, g->name);
+		line(em, "\tg_%s = stp_agg_new(&g_%s_stat_desc);", g->cname, g->cname);
+		line(em, "\tg_%s_merged = vzalloc(stp_stat_size(&g_%s_stat_desc));", g->cname, g->cname);
+		line(em, "\tif (!g_%s || !g_%s_merged)", g->cname, g->cname);
 		line(em, "\t\treturn -ENOMEM;");
 	}
 }
@@ -82,11 +82,11 @@ void emit_stat_exit(struct emitter *em)
 		struct symbol *g = s->globals.items[i];
 
 		if (g->used && g->type == TYPE_STATS && g->is_array)
-			line(em, "\tvfree(g_%s_empty);", g->name);
+			line(em, "\tvfree(g_%s_empty);", g->cname);
 		if (!is_stat_global(g))
 			continue;
-		line(em, "\tstp_agg_free(g_%s);", g->name);
-		line(em, "\tvfree(g_%s_merged);", g->name);
+		line(em, "\tstp_agg_free(g_%s);", g->cname);
+		line(em, "\tvfree(g_%s_merged);", g->cname);
 	}
 }
 
@@ -98,12 +98,12 @@ static char *stat_of(struct emitter *em, struct expr *arg)
 
 	if (arg->kind == EX_INDEX) {
 		char *key = emit_element_key(em, arg);
-		char *r = xasprintf("stp_array_stat(g_%s, %s, g_%s_empty)", g->name, key, g->name);
+		char *r = xasprintf("stp_array_stat(g_%s, %s, g_%s_empty)", g->cname, key, g->cname);
 
 		free(key);
 		return r;
 	}
-	return xasprintf("stp_agg_merged(g_%s, g_%s_merged)", g->name, g->name);
+	return xasprintf("stp_agg_merged(g_%s, g_%s_merged)", g->cname, g->cname);
 }
 
 static const char *const parts[] = {
@@ -130,7 +130,7 @@ void emit_print_hist(struct emitter *em, struct expr *print, int newline)
 	struct symbol *g = hist->args.items[0]->sym;
 	char *st = stat_of(em, hist->args.items[0]);
 
-	line(em, "stp_print_hist(c, %s, &g_%s_stat_desc, %s);", st, g->name,
+	line(em, "stp_print_hist(c, %s, &g_%s_stat_desc, %s);", st, g->cname,
 	     hist->builtin->id == BI_HIST_LINEAR ? "true" : "false");
 	if (newline)
 		line(em, "stp_print(c, \"\\n\");");
@@ -146,14 +146,14 @@ char *emit_stat_add(struct emitter *em, struct expr *e)
 		char *key = emit_element_key(em, e->lhs), *near = near_literal(e->lhs->near, &e->lhs->loc);
 		struct strbuf sb = {0};
 
-		sb_printf(&sb, "stp_array_stat_add(c, g_%s, %s, &g_%s_stat_desc, %s, %s)", g->name, key,
-			  g->name, v, near);
+		sb_printf(&sb, "stp_array_stat_add(c, g_%s, %s, &g_%s_stat_desc, %s, %s)", g->cname, key,
+			  g->cname, v, near);
 		free(key);
 		free(near);
 		free(v);
 		return checked(em, &sb);
 	}
-	r = xasprintf("stp_agg_add(g_%s, %s)", g->name, v);
+	r = xasprintf("stp_agg_add(g_%s, %s)", g->cname, v);
 	free(v);
 	return r;
 }

@@ -787,6 +787,7 @@ static void parse_global(struct parser *ps)
 			if (negate)
 				g->init->num = -g->init->num;
 		}
+		g->cname = g->name;
 		g->index = ps->script->globals.len;
 		vec_push(&ps->script->globals, g);
 	} while (accept_op(ps, ","));
