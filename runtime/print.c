@@ -55,3 +55,4 @@ static __maybe_unused void stp_printf(struct stp_context *c, const char *fmt, ..
 	va_end(ap);
 	c->print_len = n;
 }
+

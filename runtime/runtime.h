@@ -40,6 +40,8 @@ static void stp_session_stop(void);
 #include "strings.c"
 #include "print.c"
 #include "session.c"
+#include "params.c"
+#include "format.c"
 #include "timer.c"
 #include "map.c"
 #include "arrays.c"

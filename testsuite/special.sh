@@ -199,3 +199,28 @@ Pass 4: compilation failed." ] && pass "$name" || fail "$name" "$out"
 	fi
 }
 
+
+# stap -l / -L PATTERN: the matching probe points, sorted, exit status 1
+# for none.
+listing_tests() {
+	local name out rc
+	name="cli: -l lists matching tapset aliases and fixed points"
+	if selected "$name"; then
+		out=$("$STAP" -I testsuite/tapset_test -l 'counter.*' 2>&1; "$STAP" -l 'b*' 2>&1;
+		      "$STAP" -l 'timer.ms(5)' 2>&1)
+		[ "$out" = "counter.tick
+begin
+timer.ms(5)" ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -L adds the probe's variables and their types"
+	if selected "$name"; then
+		out=$("$STAP" -I testsuite/tapset_test -L 'counter.t*' 2>&1)
+		[ "$out" = "counter.tick tick_no:long" ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -l with no match prints nothing and fails"
+	if selected "$name"; then
+		out=$("$STAP" -l 'no.such.point' 2>&1)
+		rc=$?
+		[ -z "$out" ] && [ $rc -eq 1 ] && pass "$name" || fail "$name" "rc $rc: $out"
+	fi
+}

@@ -41,6 +41,16 @@ struct function;
 struct regex_program;
 struct builtin;
 
+/* A printf format that has conversions vsnprintf lacks (%b %m %M), in
+ * pieces: vsnprintf chunks, and one piece for each such conversion. */
+struct format_piece {
+	char conv;		/* 0: the chunk in fmt; else 'b', 'm' or 'M' */
+	char *fmt;
+	int first_arg, nargs;	/* the call's arguments this piece takes */
+	int width, precision;	/* -1: none; -2: from an argument ('*') */
+	int left;		/* the '-' flag */
+};
+
 struct expr {
 	enum expr_kind kind;
 	struct loc loc;
@@ -57,6 +67,7 @@ struct expr {
 	struct expr *lhs, *rhs, *cond;
 	VEC(struct expr *) args;
 	char *arg_kinds;	/* printf-style calls: 's', 'd' or 'c' per argument */
+	VEC(struct format_piece *) pieces;	/* printf, sprintf: see above */
 	VEC(struct target_step *) steps;	/* EX_TARGET's ->member / [i] chain */
 	int pretty;		/* EX_TARGET: 1 for a trailing $, 2 for $$ */
 	int addr_of;		/* EX_TARGET: &$var */
@@ -114,6 +125,8 @@ struct symbol {
 	struct expr *init;	/* globals: initializer, or NULL */
 	int index;		/* globals: declaration order */
 	int used;
+	int is_read, is_written;	/* globals: by the script, for warnings */
+	int set_by_option;	/* -G NAME=VALUE */
 	/* arrays */
 	int is_array;
 	int nkeys;		/* 0 until the first use decides */
@@ -164,6 +177,7 @@ struct probe {
 	struct loc loc;
 	int index;
 	int alias_depth;	/* pass 2: aliases expanded to make this probe */
+	const char *alias_name;	/* pass 2: the outermost alias it came from */
 	/* pass 2: globals the handler touches, directly or through calls */
 	VEC(struct symbol *) reads, writes;
 	VEC(struct function *) calls;

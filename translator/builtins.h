@@ -27,4 +27,8 @@ const struct builtin *find_builtin(const char *name);
  * the kernel vsnprintf format in call->str.  Returns 0 or -1 (reported). */
 int check_format(struct expr *call);
 
+/* For type inference: the types a format's conversions give its first
+ * arguments; returns how many it could tell (at most max). */
+int format_arg_types(const char *fmt, enum type *types, int max);
+
 #endif

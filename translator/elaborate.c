@@ -1,34 +1,20 @@
-/* Pass 2: resolve probe points, names and function calls; infer the type
- * of every variable and expression; work out which globals each probe
- * touches, so the runtime can lock them. */
-#include "session.h"
+/* Pass 2: resolve probe points, aliases, names and function calls (taking
+ * tapset library files in as they are used); infer the type of every
+ * variable and expression (types.c); leave out unused code; work out
+ * which globals each probe touches, so the runtime can lock them. */
+#include "elaborate.h"
 
+#include "autoprint.h"
 #include "builtins.h"
+#include "parse.h"
 #include "probes.h"
-#include "regex.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct elab {
-	struct session *sess;
-	struct script *s;
-	/* the probe or function being resolved */
-	struct probe *probe;
-	struct function *func;
-	int loop_depth;
-	/* type inference */
-	int changed;
-	int report;		/* final round: report mismatches */
-	VEC(const struct source *) taken_files;	/* library files in the script */
-};
-
-static void error_at(const struct loc *loc, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void error_at(const struct loc *loc, const char *fmt, ...)
+void sem_error(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,17 +29,9 @@ void warn_at(struct session *s, const struct loc *loc, const char *fmt, ...)
 
 	if (s->suppress_warnings)
 		return;
-	fputs("WARNING: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(loc, fmt, ap);
 	va_end(ap);
-	if (loc) {
-		char *where = format_loc(loc);
-
-		fprintf(stderr, " at %s", where);
-		free(where);
-	}
-	fputc('\n', stderr);
 }
 
 /* ---- names ---- */
@@ -137,7 +115,7 @@ static void take_library_file(struct elab *el, const struct source *src)
 		if (g->loc.src != src)
 			continue;
 		if (clash && !g->is_private && !clash->is_private) {
-			error_at(&clash->loc, "global '%s' is also declared by the tapset library", g->name);
+			sem_error(&clash->loc, "global '%s' is also declared by the tapset library", g->name);
 			diag_also(&g->loc);
 		}
 		if (clash)	/* two private globals, or a private and a public one */
@@ -230,7 +208,7 @@ static void check_guru(struct elab *el, const struct loc *loc, const char *what)
 {
 	if (el->sess->guru_mode || loc->src != el->s->sources.items[0])
 		return;
-	error_at(loc, "%s needs guru mode (stap -g)", what);
+	sem_error(loc, "%s needs guru mode (stap -g)", what);
 }
 
 static void resolve_call(struct elab *el, struct expr *e)
@@ -241,17 +219,17 @@ static void resolve_call(struct elab *el, struct expr *e)
 	if (!f && (bi = find_builtin(e->name))) {
 		e->builtin = bi;
 		if (e->args.len < bi->min_args || (bi->max_args >= 0 && e->args.len > bi->max_args))
-			error_at(&e->loc, "wrong number of arguments to '%s' (%d given)", e->name, e->args.len);
+			sem_error(&e->loc, "wrong number of arguments to '%s' (%d given)", e->name, e->args.len);
 		return;
 	}
 	if (!f)
 		f = find_library_function(el, e->name, e->loc.src);
 	if (!f) {
-		error_at(&e->loc, "unresolved function call '%s'", e->name);
+		sem_error(&e->loc, "unresolved function call '%s'", e->name);
 		return;
 	}
 	if (f->params.len != e->args.len) {
-		error_at(&e->loc, "'%s' takes %d argument%s, %d given", f->name, f->params.len,
+		sem_error(&e->loc, "'%s' takes %d argument%s, %d given", f->name, f->params.len,
 			 f->params.len == 1 ? "" : "s", e->args.len);
 		diag_also(&f->loc);
 		return;
@@ -271,13 +249,13 @@ static struct symbol *resolve_array(struct elab *el, struct expr *e, int nkeys, 
 	struct symbol *g = find_global(el, e->name, e->loc.src);
 
 	if (!g) {
-		error_at(&e->loc, "array '%s' is not declared (add 'global %s')", e->name, e->name);
+		sem_error(&e->loc, "array '%s' is not declared (add 'global %s')", e->name, e->name);
 		return NULL;
 	}
 	g->used = 1;
 	note_global_access(el, g, write);
 	if (g->scalar_loc.line) {
-		error_at(&e->loc, "'%s' is used as an array here, but as a scalar", e->name);
+		sem_error(&e->loc, "'%s' is used as an array here, but as a scalar", e->name);
 		diag_also(&g->scalar_loc);
 		return NULL;
 	}
@@ -287,7 +265,7 @@ static struct symbol *resolve_array(struct elab *el, struct expr *e, int nkeys, 
 	if (nkeys && !g->nkeys) {
 		g->nkeys = nkeys;
 	} else if (nkeys && g->nkeys != nkeys) {
-		error_at(&e->loc, "array '%s' has %d key%s here, but %d", e->name, nkeys,
+		sem_error(&e->loc, "array '%s' has %d key%s here, but %d", e->name, nkeys,
 			 nkeys == 1 ? "" : "s", g->nkeys);
 		diag_also(&g->array_loc);
 		return NULL;
@@ -302,7 +280,7 @@ static void note_scalar_use(struct expr *e)
 	if (sym->kind != SYM_GLOBAL)
 		return;
 	if (sym->is_array) {
-		error_at(&e->loc, "array '%s' is used as a scalar", e->name);
+		sem_error(&e->loc, "array '%s' is used as a scalar", e->name);
 		diag_also(&sym->array_loc);
 	} else if (!sym->scalar_loc.line) {
 		sym->scalar_loc = e->loc;
@@ -332,7 +310,7 @@ static void note_histogram(struct expr *e)
 	int64_t v[3];
 
 	if ((arg->kind != EX_VAR && arg->kind != EX_INDEX) || !g || g->kind != SYM_GLOBAL) {
-		error_at(&arg->loc, "%s takes a global statistic or an element of an array of them",
+		sem_error(&arg->loc, "%s takes a global statistic or an element of an array of them",
 			 e->name);
 		return;
 	}
@@ -342,16 +320,16 @@ static void note_histogram(struct expr *e)
 	}
 	for (int i = 0; i < 3; i++) {
 		if (!literal_number(e->args.items[i + 1], &v[i])) {
-			error_at(&e->args.items[i + 1]->loc, "@hist_linear's bounds must be literal numbers");
+			sem_error(&e->args.items[i + 1]->loc, "@hist_linear's bounds must be literal numbers");
 			return;
 		}
 	}
 	if (v[2] <= 0 || v[1] <= v[0] || (v[1] - v[0]) / v[2] >= 65536) {
-		error_at(&e->loc, "@hist_linear needs low < high and 0 < step, and at most 65536 buckets");
+		sem_error(&e->loc, "@hist_linear needs low < high and 0 < step, and at most 65536 buckets");
 		return;
 	}
 	if (g->hist_linear && (g->lin_low != v[0] || g->lin_high != v[1] || g->lin_step != v[2])) {
-		error_at(&e->loc, "'%s' already has a linear histogram with other bounds", g->name);
+		sem_error(&e->loc, "'%s' already has a linear histogram with other bounds", g->name);
 		diag_also(&g->hist_loc);
 		return;
 	}
@@ -380,9 +358,9 @@ static void resolve_target(struct elab *el, struct expr *e)
 		return;
 	}
 	if (!strcmp(e->op, "@cast"))
-		error_at(&e->loc, "@cast needs the kernel's debug information, not supported yet");
+		sem_error(&e->loc, "@cast needs the kernel's debug information, not supported yet");
 	else
-		error_at(&e->loc, "target variable %s is not available in %s (no debug information)",
+		sem_error(&e->loc, "target variable %s is not available in %s (no debug information)",
 			 e->name, probe_name(el));
 }
 
@@ -408,16 +386,42 @@ static int constant_value(const struct expr *e, int64_t *v)
 	return 0;
 }
 
+static void resolve_expr(struct elab *el, struct expr *e, int write);
+
+/* Whether the script reads and writes each global, for the warnings
+ * and the end-of-script display: e, just resolved, is read unless it was
+ * the target of a plain assignment. */
+static void note_read(struct expr *e, int pure_write)
+{
+	if (e->sym && !pure_write)
+		e->sym->is_read = 1;
+}
+
+/* Resolves e as the target of a plain assignment ('=', '<<<', a foreach
+ * variable, delete), which writes it without reading it. */
+static void resolve_written(struct elab *el, struct expr *e)
+{
+	if (!e)
+		return;
+	el->pure_write = 1;
+	resolve_expr(el, e, 1);
+	if (e->sym)
+		e->sym->is_written = 1;
+}
+
 static void resolve_expr(struct elab *el, struct expr *e, int write)
 {
+	int pure_write = el->pure_write;
 	int64_t v;
 
+	el->pure_write = 0;
 	if (!e)
 		return;
 	switch (e->kind) {
 	case EX_VAR:
 		e->sym = lookup_var(el, e);
 		e->sym->used = 1;
+		note_read(e, pure_write);
 		note_global_access(el, e->sym, write);
 		note_scalar_use(e);
 		break;
@@ -426,6 +430,7 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		for (int i = 0; i < e->args.len; i++)
 			resolve_expr(el, e->args.items[i], 0);
 		e->sym = resolve_array(el, e, e->args.len, write);
+		note_read(e, pure_write);
 		break;
 	case EX_TARGET:
 		resolve_target(el, e);
@@ -435,6 +440,7 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		if (constant_value(e->cond, &v)) {
 			/* @defined($x) ? $x : 0 — only the branch taken is resolved */
 			*e = *(v ? e->lhs : e->rhs);
+			el->pure_write = pure_write;
 			resolve_expr(el, e, write);
 			break;
 		}
@@ -452,10 +458,14 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 	case EX_ASSIGN:
 	case EX_INCDEC:
 		resolve_expr(el, e->rhs, 0);
+		/* x = v and x <<< v don't read x; x += v and x++ do */
+		el->pure_write = e->kind == EX_ASSIGN && (!strcmp(e->op, "=") || !strcmp(e->op, "<<<"));
 		/* x <<< v adds to this CPU's part: readers of x don't collide;
 		 * a[k] <<< v may insert an element, so it writes a */
 		resolve_expr(el, e->lhs, !(e->kind == EX_ASSIGN && !strcmp(e->op, "<<<") &&
 					   e->lhs->kind == EX_VAR));
+		if (e->lhs->sym)
+			e->lhs->sym->is_written = 1;
 		break;
 	default:
 		resolve_expr(el, e->cond, 0);
@@ -479,7 +489,9 @@ static void resolve_if(struct elab *el, struct stmt *st)
 			*st = *taken;
 			resolve_stmt(el, st);
 		} else {
-			st->kind = ST_EMPTY;
+			st->kind = ST_EMPTY;	/* and nothing of it stays to walk */
+			st->cond = NULL;
+			st->then = st->else_ = NULL;
 		}
 		return;
 	}
@@ -493,15 +505,16 @@ static void resolve_delete(struct elab *el, struct expr *e)
 	struct symbol *g;
 
 	if (e->kind == EX_INDEX) {
-		resolve_expr(el, e, 1);
+		resolve_written(el, e);
 		return;
 	}
 	g = find_global(el, e->name, e->loc.src);
 	if (g && g->is_array) {
 		e->sym = resolve_array(el, e, 0, 1);
+		g->is_written = 1;
 		return;
 	}
-	resolve_expr(el, e, 1);
+	resolve_written(el, e);
 }
 
 static void resolve_foreach(struct elab *el, struct stmt *st)
@@ -512,11 +525,13 @@ static void resolve_foreach(struct elab *el, struct stmt *st)
 	for (int i = 0; i < arr->args.len; i++)
 		resolve_expr(el, arr->args.items[i], 0);
 	arr->sym = resolve_array(el, arr, fe->keys.len, 0);
+	if (arr->sym)
+		arr->sym->is_read = 1;
 	if (arr->kind == EX_INDEX && arr->args.len != fe->keys.len)
-		error_at(&arr->loc, "the slice has %d keys, the foreach %d", arr->args.len, fe->keys.len);
+		sem_error(&arr->loc, "the slice has %d keys, the foreach %d", arr->args.len, fe->keys.len);
 	for (int i = 0; i < fe->keys.len; i++)
-		resolve_expr(el, fe->keys.items[i], 1);
-	resolve_expr(el, fe->value, 1);
+		resolve_written(el, fe->keys.items[i]);
+	resolve_written(el, fe->value);
 	resolve_expr(el, fe->limit, 0);
 	el->loop_depth++;
 	resolve_stmt(el, st->then);
@@ -543,7 +558,7 @@ static void resolve_stmt(struct elab *el, struct stmt *st)
 		break;
 	case ST_TRY:
 		resolve_stmt(el, st->then);
-		resolve_expr(el, st->expr, 1);
+		resolve_written(el, st->expr);
 		resolve_stmt(el, st->else_);
 		break;
 	case ST_WHILE:
@@ -559,16 +574,16 @@ static void resolve_stmt(struct elab *el, struct stmt *st)
 	case ST_BREAK:
 	case ST_CONTINUE:
 		if (!el->loop_depth)
-			error_at(&st->loc, "'%s' outside a loop", st->kind == ST_BREAK ? "break" : "continue");
+			sem_error(&st->loc, "'%s' outside a loop", st->kind == ST_BREAK ? "break" : "continue");
 		break;
 	case ST_RETURN:
 		if (!el->func)
-			error_at(&st->loc, "'return' outside a function (use 'next' to leave a probe)");
+			sem_error(&st->loc, "'return' outside a function (use 'next' to leave a probe)");
 		resolve_expr(el, st->expr, 0);
 		break;
 	case ST_NEXT:
 		if (el->func)
-			error_at(&st->loc, "'next' outside a probe");
+			sem_error(&st->loc, "'next' outside a probe");
 		break;
 	default:
 		resolve_expr(el, st->expr, 0);
@@ -597,355 +612,6 @@ static void resolve_function(struct elab *el, struct function *f)
 		resolve_stmt(el, f->body);
 	el->func = saved_func;
 	el->loop_depth = saved_depth;
-}
-
-/* ---- types ---- */
-
-static void mismatch(struct elab *el, enum type have, enum type want, const struct expr *at,
-		     const struct loc *other)
-{
-	if (!el->report)
-		return;
-	error_at(&at->loc, "type mismatch (%s vs. %s): %s", type_name(want), type_name(have), at->near);
-	if (other && other->src)
-		diag_also(other);
-}
-
-static void set_type(struct elab *el, enum type *slot, struct loc *slot_loc, enum type t,
-		     const struct expr *at)
-{
-	if (t != TYPE_LONG && t != TYPE_STRING && t != TYPE_STATS)
-		return;
-	if (*slot == TYPE_UNKNOWN) {
-		*slot = t;
-		*slot_loc = at->loc;
-		el->changed = 1;
-	} else if (*slot != t) {
-		mismatch(el, t, *slot, at, slot_loc);
-	}
-}
-
-static enum type infer(struct elab *el, struct expr *e);
-
-static void no_void(struct elab *el, const struct expr *e, enum type t)
-{
-	if (t == TYPE_VOID && el->report)
-		error_at(&e->loc, "'%s' returns no value", e->name);
-	if (t == TYPE_HIST && el->report)
-		error_at(&e->loc, "a histogram can only be printed, as in print(%s(...))", e->name);
-}
-
-static int is_value_type(enum type t)
-{
-	if (t == TYPE_STATS)
-		return 1;
-	return t == TYPE_LONG || t == TYPE_STRING;
-}
-
-/* Imposes type t on e, which has been inferred already: variables and
- * functions take it, anything else must already have it. */
-static void push(struct elab *el, struct expr *e, enum type t)
-{
-	if (!is_value_type(t))
-		return;
-	if (e->kind == EX_VAR) {
-		set_type(el, &e->sym->type, &e->sym->type_loc, t, e);
-		e->type = e->sym->type;
-	} else if (e->kind == EX_CALL && e->func) {
-		set_type(el, &e->func->type, &e->func->type_loc, t, e);
-		e->type = e->func->type;
-	} else if (e->kind == EX_INDEX && e->sym) {
-		set_type(el, &e->sym->type, &e->sym->type_loc, t, e);
-		e->type = e->sym->type;
-	} else if ((e->kind == EX_ASSIGN && !strcmp(e->op, "=")) || e->kind == EX_TERNARY) {
-		push(el, e->lhs, t);
-		push(el, e->rhs, t);
-		e->type = e->lhs->type;
-	} else if (is_value_type(e->type) && e->type != t) {
-		mismatch(el, e->type, t, e, NULL);
-	}
-}
-
-/* The context needs e to have type t (TYPE_UNKNOWN: any value). */
-static void expect(struct elab *el, struct expr *e, enum type t)
-{
-	no_void(el, e, infer(el, e));
-	push(el, e, t);
-}
-
-/* Both sides must agree; whichever is known decides the other. */
-static enum type unify(struct elab *el, struct expr *a, struct expr *b)
-{
-	enum type ta = infer(el, a), tb = infer(el, b);
-
-	no_void(el, a, ta);
-	no_void(el, b, tb);
-	if (is_value_type(ta) && is_value_type(tb) && ta != tb && a->kind == EX_VAR) {
-		/* Name the variable, and where it got its type. */
-		mismatch(el, tb, ta, a, &a->sym->type_loc);
-		return ta;
-	}
-	if (is_value_type(ta))
-		push(el, b, ta);
-	else if (is_value_type(tb))
-		push(el, a, tb);
-	return is_value_type(a->type) ? a->type : b->type;
-}
-
-/* e flows into a typed slot (a parameter, a return value): whichever of
- * the two is known decides the other. */
-static void decide(struct elab *el, enum type *slot, struct loc *slot_loc, struct expr *e)
-{
-	enum type t = infer(el, e);
-
-	no_void(el, e, t);
-	if (*slot == TYPE_UNKNOWN)
-		set_type(el, slot, slot_loc, t, e);
-	else
-		push(el, e, *slot);
-}
-
-/* The keys of an element, a slice or an "in" test against the array's
- * key types; wildcards (NULL) have none. */
-static void infer_keys(struct elab *el, struct expr *e)
-{
-	struct symbol *arr = e->sym;
-
-	for (int i = 0; i < e->args.len; i++) {
-		if (!e->args.items[i])
-			continue;
-		if (arr && i < arr->nkeys)
-			decide(el, &arr->key_types[i], &arr->key_locs[i], e->args.items[i]);
-		else
-			infer(el, e->args.items[i]);
-	}
-}
-
-static enum type infer_call(struct elab *el, struct expr *e)
-{
-	if (e->func) {
-		for (int i = 0; i < e->args.len; i++) {
-			struct symbol *param = e->func->params.items[i];
-			struct expr *arg = e->args.items[i];
-
-			decide(el, &param->type, &param->type_loc, arg);
-		}
-		return e->func->type;
-	}
-	if (!e->builtin)
-		return TYPE_UNKNOWN;
-	if ((e->builtin->id == BI_PRINT || e->builtin->id == BI_PRINTLN) && e->args.len == 1 &&
-	    infer(el, e->args.items[0]) == TYPE_HIST)
-		return e->builtin->type;	/* print(@hist_log(s)) */
-	for (int i = 0; i < e->args.len; i++) {
-		enum type want = e->builtin->arg_type;
-
-		if (i == 0 && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
-			want = TYPE_STRING;
-		if (i > 0 && want == TYPE_STATS)	/* @hist_linear's bounds, @variance's shift */
-			want = TYPE_LONG;
-		expect(el, e->args.items[i], want);
-	}
-	if (el->report && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF))
-		check_format(e);
-	if (el->report && (e->builtin->id == BI_PRINTD || e->builtin->id == BI_PRINTDLN ||
-			   e->builtin->id == BI_SPRINTD) && e->args.items[0]->kind != EX_STRING)
-		error_at(&e->args.items[0]->loc, "the delimiter of %s must be a string literal", e->name);
-	return e->builtin->type;
-}
-
-/* The pattern of =~ is a literal, compiled here once; a bad one is an
- * error at its place. */
-static void compile_regex(struct expr *e)
-{
-	char *err = NULL;
-
-	if (e->rhs->kind != EX_STRING) {
-		error_at(&e->rhs->loc, "the pattern of '%s' must be a string literal", e->op);
-		return;
-	}
-	if (e->regex)
-		return;
-	e->regex = regex_compile(e->rhs->str, &err);
-	if (!e->regex) {
-		error_at(&e->rhs->loc, "invalid regular expression: %s", err);
-		free(err);
-	}
-}
-
-static int is_comparison(const char *op)
-{
-	return !strcmp(op, "==") || !strcmp(op, "!=") || !strcmp(op, "<") || !strcmp(op, "<=") ||
-	       !strcmp(op, ">") || !strcmp(op, ">=");
-}
-
-static enum type infer(struct elab *el, struct expr *e)
-{
-	enum type t = TYPE_UNKNOWN;
-
-	switch (e->kind) {
-	case EX_NUMBER: t = TYPE_LONG; break;
-	case EX_STRING: t = TYPE_STRING; break;
-	case EX_VAR: t = e->sym ? e->sym->type : TYPE_UNKNOWN; break;
-	case EX_INDEX:
-		infer_keys(el, e);
-		t = e->sym ? e->sym->type : TYPE_UNKNOWN;
-		break;
-	case EX_IN:
-		infer_keys(el, e);
-		t = TYPE_LONG;
-		break;
-	case EX_TARGET:
-		t = TYPE_LONG;	/* reported in resolve_target */
-		break;
-	case EX_CALL: t = infer_call(el, e); break;
-	case EX_UNARY:
-	case EX_INCDEC:
-		expect(el, e->lhs, TYPE_LONG);
-		t = TYPE_LONG;
-		break;
-	case EX_BINARY:
-		if (!strcmp(e->op, "=~") || !strcmp(e->op, "!~")) {
-			expect(el, e->lhs, TYPE_STRING);
-			if (el->report)
-				compile_regex(e);
-		} else if (is_comparison(e->op)) {
-			unify(el, e->lhs, e->rhs);
-		} else {
-			expect(el, e->lhs, TYPE_LONG);
-			expect(el, e->rhs, TYPE_LONG);
-		}
-		t = TYPE_LONG;
-		break;
-	case EX_CONCAT:
-		expect(el, e->lhs, TYPE_STRING);
-		expect(el, e->rhs, TYPE_STRING);
-		t = TYPE_STRING;
-		break;
-	case EX_ASSIGN:
-		if (!strcmp(e->op, "<<<")) {
-			expect(el, e->lhs, TYPE_STATS);
-			expect(el, e->rhs, TYPE_LONG);
-			t = TYPE_VOID;
-		} else if (!strcmp(e->op, "=")) {
-			t = unify(el, e->lhs, e->rhs);
-		} else {
-			t = strcmp(e->op, ".=") ? TYPE_LONG : TYPE_STRING;
-			expect(el, e->lhs, t);
-			expect(el, e->rhs, t);
-		}
-		break;
-	case EX_TERNARY:
-		expect(el, e->cond, TYPE_LONG);
-		t = unify(el, e->lhs, e->rhs);
-		break;
-	}
-	e->type = t;
-	return t;
-}
-
-static void infer_foreach(struct elab *el, struct foreach *fe)
-{
-	struct symbol *arr = fe->array->sym;
-
-	if (!arr)
-		return;
-	if (fe->array->kind == EX_INDEX)
-		infer_keys(el, fe->array);
-	for (int i = 0; i < fe->keys.len && i < arr->nkeys; i++)
-		decide(el, &arr->key_types[i], &arr->key_locs[i], fe->keys.items[i]);
-	if (fe->value)
-		decide(el, &arr->type, &arr->type_loc, fe->value);
-	if (fe->limit)
-		expect(el, fe->limit, TYPE_LONG);
-}
-
-static void infer_stmt(struct elab *el, struct stmt *st)
-{
-	if (!st)
-		return;
-	if (st->kind == ST_FOREACH)
-		infer_foreach(el, st->fe);
-	if (st->kind == ST_RETURN && st->expr && el->func) {
-		struct expr *e = st->expr;
-
-		decide(el, &el->func->type, &el->func->type_loc, e);
-		return;
-	}
-	if (st->kind == ST_TRY && st->expr)
-		expect(el, st->expr, TYPE_STRING);
-	if (st->init)
-		infer(el, st->init);
-	if (st->cond)
-		expect(el, st->cond, TYPE_LONG);
-	if (st->incr)
-		infer(el, st->incr);
-	if (st->expr && st->kind != ST_TRY)
-		infer(el, st->expr);
-	infer_stmt(el, st->then);
-	infer_stmt(el, st->else_);
-	for (int i = 0; i < st->body.len; i++)
-		infer_stmt(el, st->body.items[i]);
-}
-
-static void infer_all(struct elab *el)
-{
-	struct script *s = el->s;
-
-	for (int i = 0; i < s->globals.len; i++) {
-		struct symbol *g = s->globals.items[i];
-
-		if (g->init)
-			set_type(el, &g->type, &g->type_loc, infer(el, g->init), g->init);
-	}
-	for (int i = 0; i < s->functions.len; i++) {
-		el->func = s->functions.items[i];
-		if (el->func->used && el->func->body)
-			infer_stmt(el, el->func->body);
-	}
-	el->func = NULL;
-	for (int i = 0; i < s->probes.len; i++) {
-		if (s->probes.items[i]->cond)
-			expect(el, s->probes.items[i]->cond, TYPE_LONG);
-		infer_stmt(el, s->probes.items[i]->body);
-	}
-}
-
-static void check_resolved(const struct symbol *sym)
-{
-	if (!sym->used)
-		return;
-	if (sym->type == TYPE_STATS && sym->kind != SYM_GLOBAL)
-		error_at(&sym->loc, "statistic '%s' must be a global", sym->name);
-
-	if (sym->type == TYPE_UNKNOWN)
-		error_at(&sym->loc, "unresolved type for %s '%s'", sym->is_array ? "array" : "identifier",
-			 sym->name);
-	for (int i = 0; i < sym->nkeys; i++)
-		if (sym->key_types[i] == TYPE_UNKNOWN)
-			error_at(&sym->loc, "unresolved type of key %d of array '%s'", i + 1, sym->name);
-	if (sym->is_array && !sym->nkeys)
-		error_at(&sym->loc, "array '%s' is never indexed, so its keys are unknown", sym->name);
-}
-
-static void check_all_resolved(struct elab *el)
-{
-	struct script *s = el->s;
-
-	for (int i = 0; i < s->globals.len; i++)
-		check_resolved(s->globals.items[i]);
-	for (int i = 0; i < s->functions.len; i++) {
-		struct function *f = s->functions.items[i];
-
-		for (int j = 0; j < f->locals.len && f->used; j++)
-			check_resolved(f->locals.items[j]);
-	}
-	for (int i = 0; i < s->probes.len; i++) {
-		struct probe *p = s->probes.items[i];
-
-		for (int j = 0; j < p->locals.len; j++)
-			check_resolved(p->locals.items[j]);
-	}
 }
 
 /* ---- which globals each probe touches ---- */
@@ -1011,6 +677,7 @@ static struct probe *alias_probe(const struct probe_alias *a, const struct probe
 	q->cond = expr_clone(use->cond);
 	q->loc = use->loc;
 	q->alias_depth = use->alias_depth + 1;
+	q->alias_name = use->alias_name ? use->alias_name : a->name->text;
 	return q;
 }
 
@@ -1025,7 +692,7 @@ static int expand_point(struct elab *el, struct probe *p, struct probe_point *pp
 		if (!alias_matches(a, pp))
 			continue;
 		if (p->alias_depth >= MAX_ALIAS_DEPTH) {
-			error_at(&pp->loc, "probe alias '%s' expands into itself", a->name->text);
+			sem_error(&pp->loc, "probe alias '%s' expands into itself", a->name->text);
 			return 1;
 		}
 		if (from == &el->sess->library)
@@ -1103,14 +770,169 @@ static void number_probes(struct script *s)
 	s->probes.len = n;
 }
 
-static void warn_unused_globals(struct elab *el)
+/* ---- unused code, and globals written or read only ---- */
+
+static int in_user_script(const struct elab *el, const struct loc *loc)
+{
+	return loc->src == el->s->sources.items[0];
+}
+
+/* -u: the script's functions are kept, and so resolved, even if no
+ * probe calls them. */
+static void resolve_all_functions(struct elab *el)
+{
+	for (int i = 0; i < el->s->functions.len; i++)
+		resolve_function(el, el->s->functions.items[i]);
+}
+
+/* Drops the globals and functions nothing uses (saying so for the
+ * user's own), unless -u keeps them. */
+static void elide_unused(struct elab *el)
+{
+	struct script *s = el->s;
+	int n = 0;
+
+	for (int i = 0; i < s->globals.len; i++) {
+		struct symbol *g = s->globals.items[i];
+
+		if (g->used || el->sess->keep_unused) {
+			s->globals.items[n++] = g;
+			continue;
+		}
+		if (!g->from_library)
+			warn_at(el->sess, &g->loc, "Eliding unused variable '%s'", g->name);
+	}
+	s->globals.len = n;
+	n = 0;
+	for (int i = 0; i < s->functions.len; i++) {
+		struct function *f = s->functions.items[i];
+
+		if (f->used) {
+			s->functions.items[n++] = f;
+			continue;
+		}
+		if (in_user_script(el, &f->loc))
+			warn_at(el->sess, &f->loc, "Eliding unused function '%s'", f->name);
+	}
+	s->functions.len = n;
+}
+
+static void warn_never_written(struct elab *el)
 {
 	for (int i = 0; i < el->s->globals.len; i++) {
 		struct symbol *g = el->s->globals.items[i];
 
-		if (!g->used)
-			warn_at(el->sess, &g->loc, "Eliding unused variable '%s'", g->name);
+		if (g->is_read && !g->is_written && !g->init && !g->set_by_option && !g->from_library)
+			warn_at(el->sess, &g->loc, "never-assigned global variable '%s'", g->name);
 	}
+}
+
+/* The user's globals that are written but never read get an end probe
+ * that shows them (see autoprint.c). */
+static void add_autoprint_probes(struct elab *el)
+{
+	struct script *s = el->s;
+	int first = s->probes.len;
+
+	for (int i = 0; i < s->globals.len; i++) {
+		struct symbol *g = s->globals.items[i];
+		struct script synthetic = {0};
+		struct source *src;
+
+		if (!g->is_written || g->is_read || g->from_library || g->type == TYPE_UNKNOWN)
+			continue;
+		src = xcalloc(1, sizeof(*src));
+		src->name = xasprintf("<display of '%s'>", g->name);
+		src->text = autoprint_text(g);
+		if (parse_source(&synthetic, src, &el->sess->pp_env, &el->sess->macros))
+			continue;	/* reported; a bug of ours */
+		for (int j = 0; j < synthetic.probes.len; j++)
+			vec_push(&s->probes, synthetic.probes.items[j]);
+		g->is_read = 1;
+	}
+	resolve_probes(el, first);
+	number_probes(s);
+}
+
+/* A -G value that is a number sets a long global, any other a string. */
+static int is_number_text(const char *v)
+{
+	char *end;
+
+	if (!*v)
+		return 0;
+	strtoll(v, &end, 0);
+	return !*end;
+}
+
+/* The global a -G NAME=VALUE names (NULL if none), and its value. */
+static struct symbol *setting_global(struct elab *el, const char *arg, const char **value)
+{
+	char *name;
+	struct symbol *g;
+
+	*value = strchr(arg, '=') + 1;
+	name = xstrndup(arg, *value - 1 - arg);
+	g = find_global(el, name, el->s->sources.items[0]);
+	free(name);
+	return g && !g->is_array ? g : NULL;
+}
+
+/* -G NAME=VALUE: NAME must be a scalar global; the module takes the value
+ * as a parameter when it loads (see emit_global_params). */
+static void apply_global_settings(struct elab *el)
+{
+	for (int i = 0; i < el->sess->global_settings.len; i++) {
+		const char *arg = el->sess->global_settings.items[i], *value;
+		struct symbol *g = setting_global(el, arg, &value);
+
+		if (!g) {
+			diag("semantic", NULL, "-G %s: the script has no scalar global of that name", arg);
+			continue;
+		}
+		g->used = 1;
+		g->set_by_option = 1;
+	}
+}
+
+/* After inference, a global only -G gives a type takes its value's. */
+static int type_global_settings(struct elab *el)
+{
+	int typed = 0;
+
+	for (int i = 0; i < el->sess->global_settings.len; i++) {
+		const char *arg = el->sess->global_settings.items[i], *value;
+		struct symbol *g = setting_global(el, arg, &value);
+
+		if (g && g->type == TYPE_UNKNOWN) {
+			g->type = is_number_text(value) ? TYPE_LONG : TYPE_STRING;
+			g->type_loc = g->loc;
+			typed++;
+		}
+	}
+	return typed;
+}
+
+/* After inference: a -G value must suit its global's type. */
+static void check_global_settings(struct elab *el)
+{
+	for (int i = 0; i < el->sess->global_settings.len; i++) {
+		const char *arg = el->sess->global_settings.items[i], *value;
+		struct symbol *g = setting_global(el, arg, &value);
+
+		if (g && g->type == TYPE_STATS)
+			diag("semantic", NULL, "-G %s: '%s' is a statistic", arg, g->name);
+		else if (g && g->type == TYPE_LONG && !is_number_text(value))
+			diag("semantic", NULL, "-G %s: '%s' is a number, '%s' is not", arg, g->name, value);
+	}
+}
+
+static void infer_types(struct elab *el)
+{
+	do {
+		el->changed = 0;
+		infer_all(el);
+	} while (el->changed);
 }
 
 int pass2_elaborate(struct session *sess)
@@ -1122,23 +944,32 @@ int pass2_elaborate(struct session *sess)
 		check_guru(&el, &sess->script.embedded.items[i]->loc, "embedded C");
 	resolve_probes(&el, 0);
 	number_probes(&sess->script);
+	if (sess->keep_unused)
+		resolve_all_functions(&el);
+	apply_global_settings(&el);
 	if (diag_errors > errors)
 		return -1;
 	if (!sess->script.derived.len) {
-		diag("semantic", NULL, "no probes found");
+		if (!sess->list_mode)
+			diag("semantic", NULL, "no probes found");
 		return -1;
 	}
-	do {
-		el.changed = 0;
-		infer_all(&el);
-	} while (el.changed);
+	infer_types(&el);
+	if (type_global_settings(&el))
+		infer_types(&el);
+	if (!sess->list_mode) {
+		add_autoprint_probes(&el);
+		infer_types(&el);
+	}
 	el.report = 1;
 	infer_all(&el);
 	if (diag_errors == errors)	/* else unresolved types just echo them */
 		check_all_resolved(&el);
+	check_global_settings(&el);
 	if (diag_errors > errors)
 		return -1;
-	warn_unused_globals(&el);
+	elide_unused(&el);
+	warn_never_written(&el);
 	compute_lock_sets(&sess->script);
 	return 0;
 }

@@ -82,13 +82,76 @@ static char *print_format(struct expr *call, int first, const char *delim, int n
 	return quoted(fmt.buf ? fmt.buf : "");
 }
 
-/* The arguments after the format; %c takes an int, other integer
- * conversions a long long (the format says "ll"). */
-static void emit_args(struct emitter *em, struct strbuf *sb, struct expr *call, int first)
+/* Whether evaluating e may change what another expression reads. */
+static int has_side_effects(const struct expr *e)
 {
-	for (int i = first; i < call->args.len; i++) {
+	if (!e)
+		return 0;
+	if (e->kind == EX_ASSIGN || e->kind == EX_INCDEC || (e->kind == EX_CALL && e->func))
+		return 1;
+	if (has_side_effects(e->lhs) || has_side_effects(e->rhs) || has_side_effects(e->cond))
+		return 1;
+	for (int i = 0; i < e->args.len; i++)
+		if (has_side_effects(e->args.items[i]))
+			return 1;
+	return 0;
+}
+
+/* C evaluates a call's arguments in no set order, a script left to
+ * right: when one of them has side effects (an assignment, ++ or --, a
+ * call of a script function), each is evaluated into a temporary first,
+ * in order. */
+static int args_need_order(const struct expr *call, int first, int end)
+{
+	if (end - first < 2)
+		return 0;
+	for (int i = first; i < end; i++)
+		if (has_side_effects(call->args.items[i]))
+			return 1;
+	return 0;
+}
+
+/* The C of argument a; in_order, the value of a temporary that an
+ * assignment added to pre ("l->ltmp0 = ..., ") sets. */
+static char *emit_arg(struct emitter *em, struct expr *a, int in_order, struct strbuf *pre)
+{
+	char *s = emit_expr(em, a), *tmp;
+
+	if (!in_order || a->kind == EX_NUMBER || a->kind == EX_STRING)
+		return s;
+	if (a->type == TYPE_STRING) {
+		tmp = xasprintf("l->tmp%d", em->ntmp++);
+		sb_printf(pre, "stp_strcpy(%s, %s), ", tmp, s);
+	} else {
+		tmp = xasprintf("l->ltmp%d", em->nltmp++);
+		sb_printf(pre, "%s = %s, ", tmp, s);
+	}
+	free(s);
+	return tmp;
+}
+
+/* "(PRE CALL)" when pre has assignments; takes both. */
+static char *with_prefix(struct strbuf *pre, struct strbuf *call)
+{
+	char *r;
+
+	if (!pre->len)
+		return sb_steal(call);
+	r = xasprintf("(%s%s)", pre->buf, call->buf);
+	free(pre->buf);
+	free(call->buf);
+	return r;
+}
+
+/* The arguments after the format; %c takes an int, other integer
+ * conversions a long long (the format says "ll").  In order (see
+ * args_need_order), their assignments go to pre. */
+static void emit_arg_range(struct emitter *em, struct strbuf *sb, struct expr *call, int first, int end,
+			   int in_order, struct strbuf *pre)
+{
+	for (int i = first; i < end; i++) {
 		struct expr *a = call->args.items[i];
-		char *s = emit_expr(em, a);
+		char *s = emit_arg(em, a, in_order, pre);
 		int is_char = call->arg_kinds && call->arg_kinds[i - first] == 'c';
 
 		if (a->type == TYPE_LONG)
@@ -99,9 +162,77 @@ static void emit_args(struct emitter *em, struct strbuf *sb, struct expr *call, 
 	}
 }
 
-static char *emit_builtin(struct emitter *em, struct expr *e)
+static void emit_args(struct emitter *em, struct strbuf *sb, struct expr *call, int first, struct strbuf *pre)
+{
+	emit_arg_range(em, sb, call, first, call->args.len, args_need_order(call, first, call->args.len), pre);
+}
+
+/* A width or precision of %b %m %M: fixed, none (-1), or an argument. */
+static char *piece_count(struct emitter *em, struct expr *call, int count, int *argi)
+{
+	char *arg;
+
+	if (count != -2)
+		return xasprintf("%d", count);
+	arg = emit_expr(em, call->args.items[(*argi)++]);
+	return xasprintf("(int)%s", arg);
+}
+
+/* printf or sprintf of a format in pieces (see struct format_piece): one
+ * call per piece, in order, as a comma expression; sprintf appends them
+ * to its temporary, which is the value. */
+static char *emit_format_pieces(struct emitter *em, struct expr *e, int to_string)
 {
 	struct strbuf sb = {0};
+	char *dst = to_string ? new_tmp(em, e) : NULL;
+	char *near = near_literal(e->near, &e->loc);
+	int in_order = args_need_order(e, 1, e->args.len);
+
+	sb_addc(&sb, '(');
+	if (to_string)
+		sb_printf(&sb, "%s[0] = '\\0', ", dst);
+	for (int i = 0; i < e->pieces.len; i++) {
+		struct format_piece *piece = e->pieces.items[i];
+		int argi = piece->first_arg;
+		char *width, *precision, *value;
+
+		if (i)
+			sb_add(&sb, ", ");
+		if (!piece->conv) {
+			struct strbuf pre = {0}, call = {0};
+
+			sb_printf(&call, to_string ? "stp_catf(%s, %s" : "stp_printf(c%s, %s", to_string ? dst : "",
+				  quoted(piece->fmt));
+			emit_arg_range(em, &call, e, piece->first_arg, piece->first_arg + piece->nargs, in_order,
+				       &pre);
+			sb_addc(&call, ')');
+			sb_add(&sb, pre.buf ? pre.buf : "");
+			sb_add(&sb, call.buf);
+			free(pre.buf);
+			free(call.buf);
+			continue;
+		}
+		width = piece_count(em, e, piece->width, &argi);
+		precision = piece_count(em, e, piece->precision, &argi);
+		value = emit_expr(em, e->args.items[argi]);
+		sb_printf(&sb, "STP_CHECKED(c, %s(c, %s%s'%c', %s, %s, %s, %s, %s), %s)",
+			  to_string ? "stp_cat_special" : "stp_print_special", to_string ? dst : "",
+			  to_string ? ", " : "", piece->conv, width, precision, piece->left ? "true" : "false",
+			  value, near, em->error_label);
+		free(width);
+		free(precision);
+		free(value);
+	}
+	if (to_string)
+		sb_printf(&sb, ", %s", dst);
+	sb_addc(&sb, ')');
+	free(near);
+	return sb_steal(&sb);
+}
+
+static char *emit_builtin(struct emitter *em, struct expr *e)
+{
+	struct strbuf sb = {0}, pre = {0};
 	enum builtin_id id = e->builtin->id;
 	int newline = id == BI_PRINTLN || id == BI_SPRINTLN;
 
@@ -116,34 +247,42 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 			break;
 		}
 		sb_printf(&sb, "stp_printf(c, %s", print_format(e, 0, NULL, newline));
-		emit_args(em, &sb, e, 0);
+		emit_args(em, &sb, e, 0, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_SPRINT:
 	case BI_SPRINTLN:
 		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), print_format(e, 0, NULL, newline));
-		emit_args(em, &sb, e, 0);
+		emit_args(em, &sb, e, 0, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_PRINTD:
 	case BI_PRINTDLN:
 		sb_printf(&sb, "stp_printf(c, %s", print_format(e, 1, e->args.items[0]->str, id == BI_PRINTDLN));
-		emit_args(em, &sb, e, 1);
+		emit_args(em, &sb, e, 1, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_SPRINTD:
 		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), print_format(e, 1, e->args.items[0]->str, 0));
-		emit_args(em, &sb, e, 1);
+		emit_args(em, &sb, e, 1, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_PRINTF:
+		if (e->pieces.len) {
+			free(sb.buf);
+			return emit_format_pieces(em, e, 0);
+		}
 		sb_printf(&sb, "stp_printf(c, %s", quoted(e->str));
-		emit_args(em, &sb, e, 1);
+		emit_args(em, &sb, e, 1, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_SPRINTF:
+		if (e->pieces.len) {
+			free(sb.buf);
+			return emit_format_pieces(em, e, 1);
+		}
 		sb_printf(&sb, "stp_sprintf(%s, %s", new_tmp(em, e), quoted(e->str));
-		emit_args(em, &sb, e, 1);
+		emit_args(em, &sb, e, 1, &pre);
 		sb_addc(&sb, ')');
 		break;
 	case BI_EXIT:
@@ -174,7 +313,7 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	case BI_HIST_LOG:
 		break;	/* only inside print: see emit_stmt */
 	}
-	return sb_steal(&sb);
+	return with_prefix(&pre, &sb);
 }
 
 /* Wraps an operation that may fail, so a failure jumps away before its
@@ -191,19 +330,27 @@ static char *emit_call(struct emitter *em, struct expr *e)
 {
 	struct strbuf sb = {0};
 
+	struct strbuf pre = {0};
+	int in_order = args_need_order(e, 0, e->args.len);
+	char *call;
+
 	if (e->builtin)
 		return emit_builtin(em, e);
 	sb_printf(&sb, "function_%s(c", e->func->name);
 	if (e->func->type == TYPE_STRING)
 		sb_printf(&sb, ", %s", new_tmp(em, e));
 	for (int i = 0; i < e->args.len; i++) {
-		char *a = emit_expr(em, e->args.items[i]);
+		char *a = emit_arg(em, e->args.items[i], in_order, &pre);
 
 		sb_printf(&sb, ", %s", a);
 		free(a);
 	}
 	sb_addc(&sb, ')');
-	return checked(em, &sb);
+	call = checked(em, &sb);
+	sb = (struct strbuf){0};
+	sb_add(&sb, call);
+	free(call);
+	return with_prefix(&pre, &sb);
 }
 
 /* a OP b for the long operators, where C's own would trap (division by
@@ -557,11 +704,13 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 	}
 	for (int i = 0; i < ntmp; i++)
 		line(em, "\tchar tmp%d[MAXSTRINGLEN];", i);
+	for (int i = 0; i < em->nltmp; i++)
+		line(em, "\tint64_t ltmp%d;", i);
 	for (int i = 0; i < niter; i++)
 		line(em, "\tstruct stp_map_iter it%d;", i);
 	if (em->uses_regex)
 		line(em, "\tint rx_work[STP_REGEX_WORK_MAX / sizeof(int)];\t/* for =~ */");
-	if (!nlocals && !ntmp && !niter && !em->uses_regex)
+	if (!nlocals && !ntmp && !em->nltmp && !niter && !em->uses_regex)
 		line(em, "\tchar unused;\t/* C wants a member */");
 	line(em, "};");
 	line(em, "%s", "");
@@ -576,6 +725,7 @@ static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
 
 	memset(&em->out, 0, sizeof(em->out));
 	em->ntmp = 0;
+	em->nltmp = 0;
 	em->ntry = 0;
 	em->niter = 0;
 	em->uses_regex = 0;
@@ -789,6 +939,10 @@ static void emit_globals(struct emitter *em)
 		else
 			line(em, "static int64_t g_%s%s%s;", g->cname, init ? " = " : "", init ? init : "");
 		line(em, "static DEFINE_RWLOCK(lock_%s);", g->cname);
+		if (g->cname == g->name)	/* not a renamed private one */
+			line(em, "module_param_cb(%s, &stp_param_%s_ops, %sg_%s, 0);", g->name,
+			     g->type == TYPE_STRING ? "string" : "long", g->type == TYPE_STRING ? "" : "&",
+			     g->cname);
 		free(init);
 	}
 	if (s->globals.len)

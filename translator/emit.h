@@ -10,6 +10,7 @@ struct emitter {
 	struct session *sess;
 	struct function *func;	/* NULL inside a probe */
 	int ntmp;		/* temporaries handed out in this frame */
+	int nltmp;		/* long ones, for arguments evaluated in order */
 	int depth;		/* indentation */
 	const char *error_label;	/* where a failure jumps: "out" or a catch */
 	int ntry;		/* try blocks in this function, for labels */

@@ -40,6 +40,9 @@ static void usage(FILE *out)
 	      "  -D NAME=VALUE    define a C macro for the module (e.g. -D MAXACTION=10000)\n"
 	      "  -R DIR           runtime directory\n"
 	      "  -I DIR           additional tapset directory\n"
+	      "  -G NAME=VALUE    set the script's global NAME when the module loads\n"
+	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
+	      "  -u               keep unused functions and globals (no elision)\n"
 	      "  -w               suppress warnings\n"
 	      "  -g               guru mode: allow embedded C in the script\n"
 	      "  --remote=qemu[:KERNEL-IMAGE]\n"
@@ -137,6 +140,20 @@ static int parse_remote(struct session *s, const char *spec)
 
 enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT };
 
+/* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
+ * parameter parser passes through unchanged. */
+static int valid_global_setting(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || (arg[0] >= '0' && arg[0] <= '9'))
+		return 0;
+	for (const char *p = arg; p < eq; p++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789", *p))
+			return 0;
+	return !strpbrk(eq + 1, "\"\n");
+}
+
 static int parse_options(struct session *s, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -148,7 +165,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:wghV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:G:l:L:uwghV", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -183,6 +200,19 @@ static int parse_options(struct session *s, int argc, char **argv)
 			break;
 		case 'R': s->runtime_dir = optarg; break;
 		case 'I': vec_push(&s->tapset_dirs, optarg); break;
+		case 'G':
+			if (!valid_global_setting(optarg)) {
+				fprintf(stderr, "stap: -G takes NAME=VALUE, not '%s'\n", optarg);
+				return -1;
+			}
+			vec_push(&s->global_settings, optarg);
+			break;
+		case 'u': s->keep_unused = 1; break;
+		case 'l':
+		case 'L':
+			s->list_pattern = optarg;
+			s->list_variables = c == 'L';
+			break;
 		case 'w': s->suppress_warnings = 1; break;
 		case 'g': s->guru_mode = 1; break;
 		case 'h': usage(stdout); exit(0);
@@ -205,7 +235,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (!s->script_text) {
+	if (!s->script_text && !s->list_pattern) {
 		if (optind >= argc) {
 			fputs("stap: no script given (a file, '-' for standard input, or -e SCRIPT)\n", stderr);
 			return -1;
@@ -409,6 +439,8 @@ static int run_passes(struct session *s)
 
 	if (choose_release(s) < 0)
 		return 1;
+	if (s->list_pattern)
+		return list_probe_points(s, s->list_pattern, s->list_variables);
 	if (pass1_parse(s) < 0)
 		return fail_pass(1, "parse");
 	what = xasprintf("parsed user script and %d library script%s", s->library_files,
@@ -470,7 +502,7 @@ int main(int argc, char **argv)
 		s.runtime_dir = find_data_dir(s.bindir, "runtime", "SYSTEMTAP_RUNTIME");
 	s.runtime_dir = absolute_path(s.runtime_dir);
 	vec_push(&s.tapset_dirs, find_data_dir(s.bindir, "tapset", "SYSTEMTAP_TAPSET"));
-	if (!pass5_possible(&s))
+	if (!s.list_pattern && !pass5_possible(&s))
 		return 1;
 	rc = run_passes(&s);
 	remove_tmpdir(&s);

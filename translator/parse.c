@@ -757,6 +757,8 @@ static void parse_array_declaration(struct parser *ps, struct symbol *g)
 		if (accept_op(ps, "%"))
 			g->wrap = 1;
 	}
+	if (g->is_array)
+		g->array_loc = g->loc;	/* declared an array: errors point here */
 }
 
 static void parse_global(struct parser *ps)

@@ -25,8 +25,11 @@ static void emit_begin_end(struct strbuf *sb, const struct derived_probe *dp)
 		  (long long)dp->priority);
 }
 
+static const char *const begin_end_points[] = { "begin", "end", NULL };
+
 const struct provider begin_end_provider = {
 	.name = "begin/end",
+	.fixed_points = begin_end_points,
 	.resolve = resolve_begin_end,
 	.emit_fields = emit_begin_end,
 };

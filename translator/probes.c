@@ -3,10 +3,11 @@
 
 #include <string.h>
 
-static const struct provider *const providers[] = {
+const struct provider *const all_providers[] = {
 	&begin_end_provider,
 	&timer_provider,
 };
+const int n_providers = sizeof(all_providers) / sizeof(all_providers[0]);
 
 int component_is(const struct probe_point *pp, int i, const char *name)
 {
@@ -33,11 +34,11 @@ int component_number(struct probe_point *pp, int i, int64_t *value, int required
 
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp)
 {
-	for (size_t i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
-		int r = providers[i]->resolve(pp, dp);
+	for (int i = 0; i < n_providers; i++) {
+		int r = all_providers[i]->resolve(pp, dp);
 
 		if (r > 0)
-			dp->provider = providers[i];
+			dp->provider = all_providers[i];
 		if (r)
 			return r > 0 ? 0 : -1;
 	}

@@ -25,10 +25,15 @@ struct provider {
 	/* The C designators of the runtime's struct stp_probe for dp, e.g.
 	 * ".kind = STP_PROBE_TIMER, .period_ns = 1000000". */
 	void (*emit_fields)(struct strbuf *sb, const struct derived_probe *dp);
+	/* For -l: the points it has that take no argument; NULL-ended. */
+	const char *const *fixed_points;
 };
 
 extern const struct provider begin_end_provider;
 extern const struct provider timer_provider;
+/* All of them, in the order they are asked. */
+extern const struct provider *const all_providers[];
+extern const int n_providers;
 
 /* Finds the provider for pp: 0 found; 1 none, but pp is optional ('?');
  * -1 none (reported). */

@@ -59,7 +59,7 @@ static char *find_tool(struct session *s, const char *name, const char *build_di
 /* staprun's command line; output_file only when staprun writes it. */
 static char **staprun_argv(struct session *s, const char *output_file)
 {
-	char **argv = xcalloc(16, sizeof(*argv));
+	char **argv = xcalloc(16 + s->global_settings.len, sizeof(*argv));
 	int n = 0;
 
 	argv[n++] = find_tool(s, "staprun", "staprun");
@@ -78,6 +78,8 @@ static char **staprun_argv(struct session *s, const char *output_file)
 		argv[n++] = xasprintf("%ld", s->target_pid);
 	}
 	argv[n++] = s->module_path;
+	for (int i = 0; i < s->global_settings.len; i++)	/* -G NAME=VALUE */
+		argv[n++] = s->global_settings.items[i];
 	argv[n] = NULL;
 	return argv;
 }

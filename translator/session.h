@@ -28,6 +28,11 @@ struct session {
 	const char *bindir;		/* where stap lives; staprun is found there */
 	int suppress_warnings;		/* -w */
 	int guru_mode;			/* -g: embedded C in the user's script */
+	int keep_unused;		/* -u: no elision of unused code */
+	int list_mode;			/* -l / -L: list probe points */
+	const char *list_pattern;	/* -l / -L PATTERN */
+	int list_variables;		/* -L */
+	VEC(char *) global_settings;	/* -G NAME=VALUE */
 
 	struct pp_env pp_env;		/* what %( conditionals see */
 	struct macro_table macros;	/* the library's @define macros */
@@ -46,6 +51,10 @@ int pass2_elaborate(struct session *s);
 int pass3_emit(struct session *s);
 int pass4_build(struct session *s);
 int pass5_run(struct session *s);
+/* stap -l / -L PATTERN: lists the probe points PATTERN matches, with
+ * their variables for -L; the exit status (1: none). */
+int list_probe_points(struct session *s, const char *pattern, int with_variables);
+
 /* Whether pass 5 can run where it was asked to; says why not.  Checked
  * before pass 1, so nobody waits for a module that cannot load. */
 int pass5_possible(struct session *s);

@@ -31,6 +31,11 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xmemdup(const void *p, size_t n)
+{
+	return memcpy(xmalloc(n), p, n);
+}
+
 void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
@@ -168,9 +173,10 @@ static void show_source_line(const struct loc *loc)
 	fputs("^\n", stderr);
 }
 
-void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
+/* "PREFIXmessage at FILE:LINE:COL", then the source line and a caret. */
+static void report(const char *prefix, const struct loc *loc, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s error: ", kind);
+	fputs(prefix, stderr);
 	vfprintf(stderr, fmt, ap);
 	if (loc && loc->src) {
 		char *where = format_loc(loc);
@@ -181,7 +187,20 @@ void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
 	} else {
 		fputc('\n', stderr);
 	}
+}
+
+void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
+{
+	char *prefix = xasprintf("%s error: ", kind);
+
+	report(prefix, loc, fmt, ap);
+	free(prefix);
 	diag_errors++;
+}
+
+void vwarn(const struct loc *loc, const char *fmt, va_list ap)
+{
+	report("WARNING: ", loc, fmt, ap);
 }
 
 void diag(const char *kind, const struct loc *loc, const char *fmt, ...)

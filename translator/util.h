@@ -24,6 +24,7 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+void *xmemdup(const void *p, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A growable, always NUL-terminated byte string. */
@@ -53,6 +54,7 @@ void sb_add_quoted(struct strbuf *sb, const char *s);
 
 /* "KIND error: MSG at FILE:LINE:COL", the source line and a caret, on
  * stderr.  Counts errors so a pass can report failure at its end. */
+void vwarn(const struct loc *loc, const char *fmt, va_list ap);
 void diag(const char *kind, const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap);

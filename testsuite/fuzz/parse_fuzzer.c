@@ -1,6 +1,9 @@
-/* libFuzzer target: the lexer, preprocessor and parser must survive any
- * input (errors are fine; crashes, hangs and memory errors are not), and
- * whatever parses must print (-p1) without trouble. */
+/* libFuzzer target: the lexer, preprocessor, parser and elaborator must
+ * survive any input (errors are fine; crashes, hangs and memory errors
+ * are not), and whatever parses must print (-p1), and whatever elaborates
+ * (-p2), without trouble. */
+#include "session.h"
+
 #include "parse.h"
 
 #include <string.h>
@@ -14,18 +17,20 @@ static struct pp_env fuzz_env = {
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct source *src = xcalloc(1, sizeof(*src));
-	struct script s;
-	FILE *null;
+	struct session *sess = xcalloc(1, sizeof(*sess));
+	FILE *null = fopen("/dev/null", "w");
 
-	memset(&s, 0, sizeof(s));
+	if (!null)
+		return 0;
 	src->name = "<fuzz>";
 	src->text = xstrndup((const char *)data, size);	/* stops at a NUL, as files do */
-	if (parse_source(&s, src, &fuzz_env, NULL) == 0) {
-		null = fopen("/dev/null", "w");
-		if (null) {
-			print_script(null, &s, 0);
-			fclose(null);
-		}
+	sess->pp_env = fuzz_env;
+	sess->suppress_warnings = 1;
+	if (parse_source(&sess->script, src, &fuzz_env, &sess->macros) == 0) {
+		print_script(null, &sess->script, 0);
+		if (pass2_elaborate(sess) == 0)
+			print_script(null, &sess->script, 1);
 	}
+	fclose(null);
 	return 0;
 }

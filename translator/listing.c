@@ -1,0 +1,84 @@
+/* stap -l PATTERN / -L PATTERN: instead of running a script, list the
+ * probe points PATTERN matches, sorted, one per line: the script aliases
+ * of the tapset library (by their own names), the providers' points that
+ * take no argument, and any concrete point a provider accepts.  -L adds
+ * the variables a probe on each point can use, with their types. */
+#include "session.h"
+
+#include "probes.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef VEC(char *) name_vec;
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* " name:type" for each variable of p's handler. */
+static char *probe_variables(const struct probe *p)
+{
+	struct strbuf sb = {0};
+
+	sb_add(&sb, "");
+	for (int i = 0; i < p->locals.len; i++) {
+		const struct symbol *v = p->locals.items[i];
+
+		if (v->type != TYPE_UNKNOWN)
+			sb_printf(&sb, " %s:%s", v->name, type_name(v->type));
+	}
+	return sb_steal(&sb);
+}
+
+static void add_fixed_points(const char *pattern, name_vec *names)
+{
+	for (int i = 0; i < n_providers; i++) {
+		const char *const *fixed = all_providers[i]->fixed_points;
+
+		for (int j = 0; fixed && fixed[j]; j++)
+			if (!fnmatch(pattern, fixed[j], 0))
+				vec_push(names, xstrdup(fixed[j]));
+	}
+}
+
+int list_probe_points(struct session *s, const char *pattern, int with_variables)
+{
+	name_vec names = {0};
+	struct script *sc = &s->script;
+	int errors = diag_errors;
+
+	s->list_mode = 1;
+	s->script_file = NULL;
+	s->script_text = xasprintf("probe %s {}\n", pattern);
+	if (pass1_parse(s) < 0)
+		return 1;
+	for (int i = 0; i < sc->probes.len; i++)	/* unmatched parts are no error */
+		for (int j = 0; j < sc->probes.items[i]->points.len; j++)
+			sc->probes.items[i]->points.items[j]->optional = 1;
+	if (pass2_elaborate(s) == 0) {
+		for (int i = 0; i < sc->derived.len; i++) {
+			const struct derived_probe *dp = sc->derived.items[i];
+			const char *name = dp->probe->alias_name ? dp->probe->alias_name : dp->point->text;
+			char *vars;
+
+			if (dp->probe->loc.src != sc->sources.items[0])
+				continue;	/* a probe of a library file the pattern took in */
+			vars = with_variables ? probe_variables(dp->probe) : xstrdup("");
+
+			vec_push(&names, xasprintf("%s%s", name, vars));
+			free(vars);
+		}
+	} else if (diag_errors > errors) {
+		return 1;
+	}
+	add_fixed_points(pattern, &names);
+	if (names.len)
+		qsort(names.items, names.len, sizeof(*names.items), compare_strings);
+	for (int i = 0; i < names.len; i++)
+		if (i == 0 || strcmp(names.items[i], names.items[i - 1]))
+			puts(names.items[i]);
+	return names.len ? 0 : 1;
+}
