@@ -975,6 +975,9 @@ static void parse_probe(struct parser *ps)
 		parse_alias(ps, p);
 		return;
 	}
+	if (is_op(&ps->tok, "-="))
+		error_at(ps, &ps->tok, "probe aliases are 'NAME = POINTS { }' (run before the probe's body) "
+			 "or 'NAME += POINTS { }' (after it); there is no '-='");
 	if (is_word(&ps->tok, "if")) {
 		advance(ps);
 		expect_op(ps, "(");
