@@ -108,7 +108,41 @@ static size_t strip_escapes(char *text, size_t len)
 	return out;
 }
 
-/* "\nlast console lines:\n  ..." for an error message, or "". */
+/* The first oops before start: its first line through its "RIP:" line
+ * (at most 12 lines), as "LINES\n...\n", or "".  Its first lines say
+ * what went wrong where; the tail only shows how it ended. */
+static char *first_oops_before(const char *text, const char *start)
+{
+	static const char *const marks[] = { "BUG: ", "Oops", "general protection fault", "invalid opcode",
+					     "kernel BUG" };
+	const char *found = NULL, *end;
+	char *out;
+	int lines = 0;
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		const char *p = strstr(text, marks[i]);
+
+		if (p && p < start && (!found || p < found))
+			found = p;
+	}
+	if (!found)
+		return strdup("");
+	while (found > text && found[-1] != '\n')
+		found--;
+	for (end = found, lines = 0; *end && end < start && lines < 12;) {
+		const char *eol = end + strcspn(end, "\n");
+		int is_rip = memmem(end, eol - end, "RIP:", 4) != NULL;
+
+		end = *eol ? eol + 1 : eol;
+		lines++;
+		if (is_rip)
+			break;
+	}
+	if (asprintf(&out, "%.*s...\n", (int)(end - found), found) < 0)
+		return strdup("");
+	return out;
+}
+
 /* The last "Kernel panic" line before start, as "LINE\n...\n", or "". */
 static char *panic_line_before(const char *text, const char *start)
 {
@@ -129,7 +163,7 @@ static char *panic_line_before(const char *text, const char *start)
 
 char *guest_console_tail(const char *dir)
 {
-	char *path = guest_path_in(dir, "console.log"), *text, *start, *tail, *panic;
+	char *path = guest_path_in(dir, "console.log"), *text, *start, *tail, *panic, *oops;
 	size_t len;
 	int lines = 0;
 
@@ -146,10 +180,12 @@ char *guest_console_tail(const char *dir)
 			break;
 	/* A panic's stack trace can push its reason out of the tail. */
 	panic = panic_line_before(text, start);
-	if (len == 0 || !panic ||
-	    asprintf(&tail, "\nlast console lines (%s/console.log):\n%s%s", dir,
-		     panic, start) < 0)
+	oops = first_oops_before(text, start);
+	if (len == 0 || !panic || !oops ||
+	    asprintf(&tail, "\nlast console lines (%s/console.log):\n%s%s%s", dir,
+		     oops, panic, start) < 0)
 		tail = strdup("");
+	free(oops);
 	free(panic);
 	free(text);
 	return tail;
