@@ -18,6 +18,22 @@ static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_k
 			fn(&stp_probes[i]);
 }
 
+/* fn on each probe of the kind until one fails: 0, or that error. */
+static int stp_for_each_probe_until(int (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
+		if (stp_probes[i].kind != kind)
+			continue;
+		rc = fn(&stp_probes[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Runs the begin or end probes in order of priority, then of position. */
 static void stp_run_in_order(enum stp_probe_kind kind, int state)
 {
@@ -53,16 +69,27 @@ static void stp_session_start(s32 target)
 	if (atomic_cmpxchg(&stp_started, 0, 1) != 0)
 		return;
 	stp_target = target;
+	/* Kprobes first: their handlers wait for RUNNING, and a script whose
+	 * probes can't all be placed shouldn't run its begin probes (those
+	 * registered before a failure stay so until stp_disarm_all). */
+	if (stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE)) {
+		atomic_inc(&stp_error_count);
+		stp_abort_script();
+		return;
+	}
 	stp_run_in_order(STP_PROBE_BEGIN, STP_SCRIPT_STARTING);
 	if (atomic_cmpxchg(&stp_script_state, STP_SCRIPT_STARTING, STP_SCRIPT_RUNNING) !=
 	    STP_SCRIPT_STARTING)
 		return;	/* exit() or an error in a begin probe */
 	stp_for_each_probe(stp_timer_arm, STP_PROBE_TIMER);
+	stp_for_each_probe(stp_profile_arm, STP_PROBE_PROFILE);
 }
 
 static void stp_disarm_all(void)
 {
 	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
+	stp_for_each_probe(stp_profile_disarm, STP_PROBE_PROFILE);
+	stp_for_each_probe(stp_kprobe_unregister, STP_PROBE_KPROBE);
 }
 
 /* STOP from stapio (process context): end the script, then say DONE. */
@@ -78,8 +105,7 @@ static void stp_session_stop(void)
 	} while (atomic_cmpxchg(&stp_script_state, prev, STP_SCRIPT_STOPPING) != prev);
 
 	stp_disarm_all();
-	if (prev != STP_SCRIPT_ERROR)
-		stp_run_in_order(STP_PROBE_END, STP_SCRIPT_STOPPING);
+	stp_run_in_order(prev == STP_SCRIPT_ERROR ? STP_PROBE_ERROR : STP_PROBE_END, STP_SCRIPT_STOPPING);
 	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
 
 	done.errors = atomic_read(&stp_error_count);
@@ -99,11 +125,15 @@ static int __init stp_module_init(void)
 	if (rc)
 		goto fail;
 	stp_for_each_probe(stp_timer_init, STP_PROBE_TIMER);
+	rc = stp_for_each_probe_until(stp_profile_init, STP_PROBE_PROFILE);
+	if (rc)
+		goto fail;
 	rc = stp_transport_init();
 	if (rc)
 		goto fail;
 	return 0;
 fail:
+	stp_for_each_probe(stp_profile_free, STP_PROBE_PROFILE);
 	stp_script_exit();
 	stp_contexts_free();
 	return rc;
@@ -115,6 +145,7 @@ static void __exit stp_module_exit(void)
 	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
 	stp_disarm_all();
 	stp_transport_exit();
+	stp_for_each_probe(stp_profile_free, STP_PROBE_PROFILE);
 	stp_script_exit();
 	stp_contexts_free();
 }

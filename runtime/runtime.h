@@ -24,6 +24,7 @@
 #include <linux/sched.h>
 #include <linux/sort.h>
 #include <linux/version.h>
+#include <linux/kprobes.h>
 
 #include "stp_limits.h"
 #include "stp_msgs.h"
@@ -43,6 +44,7 @@ static void stp_session_stop(void);
 #include "params.c"
 #include "format.c"
 #include "timer.c"
+#include "kprobes.c"
 #include "map.c"
 #include "arrays.c"
 #include "stat.c"

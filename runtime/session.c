@@ -4,10 +4,17 @@
  * probe hit, errors, exit(), and the start and stop requests from stapio.
  */
 
+struct stp_cpu_timer;
+struct stp_kprobe;
+
 enum stp_probe_kind {
 	STP_PROBE_BEGIN,
 	STP_PROBE_END,
+	STP_PROBE_ERROR,	/* instead of END when the script stops for an error */
+	STP_PROBE_NEVER,
 	STP_PROBE_TIMER,
+	STP_PROBE_PROFILE,	/* timer.profile */
+	STP_PROBE_KPROBE,
 };
 
 /* A global's lock, and whether a probe takes it to write. */
@@ -25,8 +32,16 @@ struct stp_probe {
 	int nlocks;
 	s64 priority;			/* begin/end */
 	u64 period_ns;			/* timers */
+	u64 randomize_ns;		/* timers: .randomize(M) */
 	struct hrtimer timer;
+	struct stp_cpu_timer __percpu *cpu_timers;	/* timer.profile */
 	bool armed;
+	const char *const *symbols;	/* kprobes: "NAME" or "MODULE:NAME" each */
+	int nsymbols;
+	bool is_return;			/* kprobes: kretprobes */
+	bool optional;			/* '?': skip them quietly if they can't be registered */
+	bool wildcard;			/* from a pattern: some may fail */
+	struct stp_kprobe *kprobes;	/* nsymbols of them, while registered */
 };
 
 enum stp_script_state {

@@ -224,3 +224,13 @@ timer.ms(5)" ] && pass "$name" || fail "$name" "$out"
 		[ -z "$out" ] && [ $rc -eq 1 ] && pass "$name" || fail "$name" "rc $rc: $out"
 	fi
 }
+
+# -l on kernel.function: one line per function the pattern finds.
+kernel_listing_tests() {
+	local name="cli: -l lists each function kernel.function(PATTERN) finds" out
+	selected "$name" || return
+	out=$("$STAP" -r "$(release)" -l 'kernel.function("vfs_read*")' 2>&1)
+	[ "$out" = 'kernel.function("vfs_read")
+kernel.function("vfs_readlink")
+kernel.function("vfs_readv")' ] && pass "$name" || fail "$name" "$out"
+}

@@ -726,6 +726,7 @@ static void expand_aliases(struct elab *el, struct probe *p)
 static void resolve_probes(struct elab *el, int from)
 {
 	struct script *s = el->s;
+	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose };
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];
@@ -738,7 +739,7 @@ static void resolve_probes(struct elab *el, int from)
 
 			dp->probe = p;
 			dp->point = p->points.items[j];
-			if (resolve_probe_point(dp->point, dp) != 0) {
+			if (resolve_probe_point(dp->point, dp, &ctx) != 0) {
 				free(dp);
 				continue;
 			}

@@ -900,6 +900,16 @@ static void emit_probe_table(struct emitter *em)
 {
 	struct script *s = &em->sess->script;
 
+	for (int i = 0; i < s->derived.len; i++) {
+		struct derived_probe *dp = s->derived.items[i];
+		struct strbuf decls = {0};
+
+		if (!dp->provider->emit_decls)
+			continue;
+		dp->provider->emit_decls(&decls, dp);
+		line(em, "%s", decls.buf);
+		free(decls.buf);
+	}
 	line(em, "static struct stp_probe stp_probes[] = {");
 	for (int i = 0; i < s->derived.len; i++) {
 		struct derived_probe *dp = s->derived.items[i];

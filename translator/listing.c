@@ -44,6 +44,18 @@ static void add_fixed_points(const char *pattern, name_vec *names)
 	}
 }
 
+/* kernel.function("vfs_*") lists as each function it found. */
+static void add_functions(const struct derived_probe *dp, const char *vars, name_vec *names)
+{
+	for (int i = 0; i < dp->symbols.len; i++) {
+		char *where = dp->module ? xasprintf("module(\"%s\")", dp->module) : xstrdup("kernel");
+
+		vec_push(names, xasprintf("%s.function(\"%s\")%s%s", where, dp->symbols.items[i],
+					  dp->is_return ? ".return" : "", vars));
+		free(where);
+	}
+}
+
 int list_probe_points(struct session *s, const char *pattern, int with_variables)
 {
 	name_vec names = {0};
@@ -67,6 +79,11 @@ int list_probe_points(struct session *s, const char *pattern, int with_variables
 			if (dp->probe->loc.src != sc->sources.items[0])
 				continue;	/* a probe of a library file the pattern took in */
 			vars = with_variables ? probe_variables(dp->probe) : xstrdup("");
+			if (dp->provider == &kernel_function_provider && !dp->probe->alias_name) {
+				add_functions(dp, vars, &names);	/* one line per function */
+				free(vars);
+				continue;
+			}
 
 			vec_push(&names, xasprintf("%s%s", name, vars));
 			free(vars);

@@ -1,15 +1,37 @@
-/* begin, begin(N), end, end(N): run once when the script starts or stops,
- * in order of N (default 0). */
+/* begin, end and error (each with an optional priority N), and never.
+ * begin runs once when the script starts, end once when it stops, error
+ * instead of end when the script stops because of an error; each kind in
+ * order of N (default 0), then of position.  never never runs (its body
+ * is still checked and compiled). */
 #include "probes.h"
 
-static int resolve_begin_end(struct probe_point *pp, struct derived_probe *dp)
+#include <string.h>
+
+static const char *const once_points[] = { "begin", "end", "error", "never", NULL };
+
+static int resolve_once(struct probe_point *pp, struct derived_probe *dp,
+			 const struct probe_context *ctx)
 {
-	if (!component_is(pp, 0, "begin") && !component_is(pp, 0, "end"))
+	const char *name = pp->comps.items[0]->name;
+	int known = 0;
+
+	(void)ctx;
+
+	for (int i = 0; once_points[i]; i++)
+		known |= !strcmp(name, once_points[i]);
+	if (!known)
 		return 0;
 	if (pp->comps.len != 1) {
 		diag("semantic", &pp->comps.items[1]->loc, "unexpected '.%s' after '%s'",
-		     pp->comps.items[1]->name, pp->comps.items[0]->name);
+		     pp->comps.items[1]->name, name);
 		return -1;
+	}
+	if (!strcmp(name, "never")) {
+		if (pp->comps.items[0]->arg) {
+			diag("semantic", &pp->comps.items[0]->arg->loc, "'never' takes no argument");
+			return -1;
+		}
+		return 1;
 	}
 	dp->priority = 0;
 	if (component_number(pp, 0, &dp->priority, 0) < 0)
@@ -17,19 +39,22 @@ static int resolve_begin_end(struct probe_point *pp, struct derived_probe *dp)
 	return 1;
 }
 
-static void emit_begin_end(struct strbuf *sb, const struct derived_probe *dp)
+static void emit_once(struct strbuf *sb, const struct derived_probe *dp)
 {
-	int is_begin = component_is(dp->point, 0, "begin");
+	const char *name = dp->point->comps.items[0]->name;
 
-	sb_printf(sb, ".kind = %s, .priority = %lld", is_begin ? "STP_PROBE_BEGIN" : "STP_PROBE_END",
-		  (long long)dp->priority);
+	if (!strcmp(name, "never")) {
+		sb_add(sb, ".kind = STP_PROBE_NEVER");
+		return;
+	}
+	sb_printf(sb, ".kind = %s, .priority = %lld",
+		  !strcmp(name, "begin") ? "STP_PROBE_BEGIN" : !strcmp(name, "end") ? "STP_PROBE_END" :
+		  "STP_PROBE_ERROR", (long long)dp->priority);
 }
 
-static const char *const begin_end_points[] = { "begin", "end", NULL };
-
 const struct provider begin_end_provider = {
-	.name = "begin/end",
-	.fixed_points = begin_end_points,
-	.resolve = resolve_begin_end,
-	.emit_fields = emit_begin_end,
+	.name = "begin/end/error/never",
+	.fixed_points = once_points,
+	.resolve = resolve_once,
+	.emit_fields = emit_once,
 };

@@ -6,6 +6,8 @@
 const struct provider *const all_providers[] = {
 	&begin_end_provider,
 	&timer_provider,
+	&kprobe_provider,
+	&kernel_function_provider,
 };
 const int n_providers = sizeof(all_providers) / sizeof(all_providers[0]);
 
@@ -32,10 +34,10 @@ int component_number(struct probe_point *pp, int i, int64_t *value, int required
 	return 0;
 }
 
-int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp)
+int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	for (int i = 0; i < n_providers; i++) {
-		int r = all_providers[i]->resolve(pp, dp);
+		int r = all_providers[i]->resolve(pp, dp, ctx);
 
 		if (r > 0)
 			dp->provider = all_providers[i];

@@ -14,14 +14,29 @@ struct derived_probe {
 	struct probe_point *point;
 	int64_t priority;	/* begin(N) / end(N) */
 	uint64_t period_ns;	/* timers */
+	uint64_t randomize_ns;	/* timers: .randomize(M) */
+	int64_t jiffies;	/* timer.jiffies(N) */
+	int per_cpu;		/* timer.profile */
+	VEC(const char *) symbols;	/* kprobes: the functions, by name */
+	const char *module;	/* kprobes: their module, or NULL for the kernel */
+	int is_return;		/* kprobes: .return */
+	int wildcard;		/* kprobes: from a pattern, so some may fail */
 	int index;
+};
+
+/* What providers may need to know of the session. */
+struct probe_context {
+	const char *release;	/* the target kernel */
+	int verbose;		/* -v: say what patterns became */
 };
 
 struct provider {
 	const char *name;
 	/* 1: the point is ours and dp is filled in; 0: not ours;
 	 * -1: ours but wrong (an error was reported). */
-	int (*resolve)(struct probe_point *pp, struct derived_probe *dp);
+	int (*resolve)(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx);
+	/* Optional: C declarations the probe table entry refers to. */
+	void (*emit_decls)(struct strbuf *sb, const struct derived_probe *dp);
 	/* The C designators of the runtime's struct stp_probe for dp, e.g.
 	 * ".kind = STP_PROBE_TIMER, .period_ns = 1000000". */
 	void (*emit_fields)(struct strbuf *sb, const struct derived_probe *dp);
@@ -31,13 +46,19 @@ struct provider {
 
 extern const struct provider begin_end_provider;
 extern const struct provider timer_provider;
+extern const struct provider kprobe_provider;
+extern const struct provider kernel_function_provider;
 /* All of them, in the order they are asked. */
 extern const struct provider *const all_providers[];
 extern const int n_providers;
 
 /* Finds the provider for pp: 0 found; 1 none, but pp is optional ('?');
  * -1 none (reported). */
-int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp);
+int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx);
+
+/* Symbol-based kprobes' C (probe_kprobe.c), for kernel.function too. */
+void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp);
+void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
 
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);

@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	src->name = "<fuzz>";
 	src->text = xstrndup((const char *)data, size);	/* stops at a NUL, as files do */
 	sess->pp_env = fuzz_env;
+	sess->release = fuzz_env.kernel_release;	/* no such kernel: kernel.function fails fast */
 	sess->suppress_warnings = 1;
 	if (parse_source(&sess->script, src, &fuzz_env, &sess->macros) == 0) {
 		print_script(null, &sess->script, 0);

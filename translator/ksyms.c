@@ -1,0 +1,481 @@
+/* The functions of the target kernel and of its modules, from the ELF
+ * symbol tables of their images (libelf): the debuginfo vmlinux, and each
+ * module's .ko.  kernel.function and module().function match their
+ * patterns here; each function also says whether a probe may go on it:
+ *
+ * - the kernel's own kprobe blacklist (NOKPROBE_SYMBOL, the addresses
+ *   between __start_kprobe_blacklist and __stop_kprobe_blacklist);
+ * - entry and noinstr code, and init/exit code, by the section it is in;
+ * - notrace functions: those without an ftrace call site at their start
+ *   (__start_mcount_loc .. __stop_mcount_loc);
+ * - what the probe runtime itself calls while a probe runs (locks,
+ *   printing, copying, relay, timers), which would only ever be skipped.
+ */
+#include "ksyms.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Sections whose functions can't be probed, and why: in a module, and in
+ * vmlinux for those the linker keeps apart (init, exit). */
+static const struct {
+	const char *section;
+	const char *why;
+} unprobeable_sections[] = {
+	{ ".entry.text", "entry code" },
+	{ ".noinstr.text", "noinstr code" },
+	{ ".irqentry.text", "entry code" },
+	{ ".kprobes.text", "kprobes itself" },
+	{ ".cpuidle.text", "noinstr code" },
+	{ ".init.text", "init code, gone after boot" },
+	{ ".exit.text", "exit code" },
+	{ ".spinlock.text", "locks the probe runtime takes" },
+};
+
+/* vmlinux merges the others into .text, between these symbols. */
+static const struct {
+	const char *start, *stop, *why;
+} unprobeable_ranges[] = {
+	{ "__entry_text_start", "__entry_text_end", "entry code" },
+	{ "__noinstr_text_start", "__noinstr_text_end", "noinstr code" },
+	{ "__irqentry_text_start", "__irqentry_text_end", "entry code" },
+	{ "__kprobes_text_start", "__kprobes_text_end", "kprobes itself" },
+	{ "__cpuidle_text_start", "__cpuidle_text_end", "noinstr code" },
+	{ "__lock_text_start", "__lock_text_end", "locks the probe runtime takes" },
+};
+
+#define NRANGES (sizeof(unprobeable_ranges) / sizeof(unprobeable_ranges[0]))
+
+/* Functions a pattern skips by name: what the probe runtime calls while a
+ * probe runs (a probe there would only ever be skipped), and code that
+ * runs where a probe handler is not safe or not wanted: the idle loop,
+ * NMIs, RCU and context tracking, clocks, text patching, tracing.  SystemTap
+ * keeps a list in the same spirit; this one is our own and deliberately
+ * wide.  A function named exactly (no wildcard) is still allowed. */
+static const struct {
+	const char *pattern, *why;
+} skipped_by_name[] = {
+#define RUNTIME "used by the probe runtime"
+	{ "vsnprintf", RUNTIME }, { "vscnprintf", RUNTIME }, { "snprintf", RUNTIME },
+	{ "scnprintf", RUNTIME }, { "sprintf", RUNTIME }, { "format_decode", RUNTIME },
+	{ "number", RUNTIME }, { "string", RUNTIME }, { "pointer", RUNTIME }, { "memcpy", RUNTIME },
+	{ "memmove", RUNTIME }, { "memset", RUNTIME }, { "strscpy", RUNTIME }, { "strlen", RUNTIME },
+	{ "strnlen", RUNTIME }, { "strcmp", RUNTIME }, { "copy_from_kernel_nofault*", RUNTIME },
+	{ "relay_*", RUNTIME }, { "__relay_*", RUNTIME }, { "hrtimer_*", RUNTIME },
+	{ "__hrtimer_*", RUNTIME }, { "ktime_get*", RUNTIME }, { "get_random_*", RUNTIME },
+	{ "preempt_*", RUNTIME }, { "sort_r", RUNTIME }, { "sort", RUNTIME }, { "bin2hex", RUNTIME },
+	{ "hex_*", RUNTIME }, { "kstrto*", RUNTIME }, { "kvmalloc*", RUNTIME }, { "kvfree", RUNTIME },
+	{ "__x86_indirect_thunk*", RUNTIME }, { "__x86_return_thunk", RUNTIME },
+	{ "__fentry__", RUNTIME }, { "native_*", RUNTIME }, { "debug_smp_processor_id", RUNTIME },
+#define UNSAFE "runs where probes are unsafe (idle, NMI, RCU, clocks, patching, tracing)"
+	{ "*idle*", UNSAFE }, { "cpuidle_*", UNSAFE }, { "mwait_*", UNSAFE }, { "*_cpu_up*", UNSAFE },
+	{ "cpu_startup_entry", UNSAFE }, { "start_secondary", UNSAFE }, { "*nmi*", UNSAFE },
+	{ "rcu_*", UNSAFE }, { "__rcu_*", UNSAFE }, { "*_rcu", UNSAFE }, { "ct_*", UNSAFE },
+	{ "context_tracking_*", UNSAFE }, { "tick_*", UNSAFE }, { "*sched_clock*", UNSAFE },
+	{ "*clock_read*", UNSAFE }, { "kvm_clock_*", UNSAFE }, { "pvclock_*", UNSAFE },
+	{ "read_tsc", UNSAFE }, { "irq_enter*", UNSAFE }, { "irq_exit*", UNSAFE },
+	{ "irqentry_*", UNSAFE }, { "text_poke*", UNSAFE }, { "__text_poke*", UNSAFE },
+	{ "*int3*", UNSAFE }, { "*static_call*", UNSAFE }, { "*jump_label*", UNSAFE },
+	{ "ftrace*", UNSAFE }, { "*kprobe*", UNSAFE }, { "*kretprobe*", UNSAFE }, { "rethook*", UNSAFE },
+	{ "lockdep_*", UNSAFE }, { "lock_acquire*", UNSAFE }, { "lock_release*", UNSAFE },
+	{ "printk*", UNSAFE }, { "vprintk*", UNSAFE }, { "_printk*", UNSAFE }, { "console_*", UNSAFE },
+	{ "*smp_call_function*", UNSAFE }, { "paravirt_*", UNSAFE }, { "pv_*", UNSAFE },
+	{ "__raw_callee_save_*", UNSAFE }, { "kvm_*", UNSAFE }, { "xen_*", UNSAFE }, { "hv_*", UNSAFE },
+	{ "trace_hardirqs_*", UNSAFE }, { "stop_machine*", UNSAFE }, { "multi_cpu_stop", UNSAFE },
+	{ "*_trace_*", UNSAFE }, { "perf_*", UNSAFE }, { "x86_pmu_*", UNSAFE },
+#undef RUNTIME
+#undef UNSAFE
+};
+
+static const char *skipped_by_name_why(const char *name)
+{
+	for (size_t i = 0; i < sizeof(skipped_by_name) / sizeof(skipped_by_name[0]); i++)
+		if (!fnmatch(skipped_by_name[i].pattern, name, 0))
+			return skipped_by_name[i].why;
+	return NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct kfunc *)a)->name, ((const struct kfunc *)b)->name);
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct kfunc *x = *(const struct kfunc *const *)a, *y = *(const struct kfunc *const *)b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The bytes at virtual address addr of a loaded section, or NULL. */
+static const unsigned char *bytes_at(Elf *elf, uint64_t addr, size_t len)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || addr < sh.sh_addr ||
+		    addr + len > sh.sh_addr + sh.sh_size)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || addr - sh.sh_addr + len > data->d_size)
+			return NULL;
+		return (const unsigned char *)data->d_buf + (addr - sh.sh_addr);
+	}
+	return NULL;
+}
+
+struct loader {
+	Elf *elf;
+	VEC(struct kfunc) funcs;
+	uint64_t start_blacklist, stop_blacklist, start_mcount, stop_mcount;
+	uint64_t range_start[NRANGES], range_stop[NRANGES];
+	VEC(char *) exported;
+};
+
+static void note_symbol(struct loader *ld, const char *name, const GElf_Sym *sym, const char *section)
+{
+	struct kfunc f = {0};
+
+	if (!strcmp(name, "__start_kprobe_blacklist"))
+		ld->start_blacklist = sym->st_value;
+	else if (!strcmp(name, "__stop_kprobe_blacklist"))
+		ld->stop_blacklist = sym->st_value;
+	else if (!strcmp(name, "__start_mcount_loc"))
+		ld->start_mcount = sym->st_value;
+	else if (!strcmp(name, "__stop_mcount_loc"))
+		ld->stop_mcount = sym->st_value;
+	else if (!strncmp(name, "__ksymtab_", 10))
+		vec_push(&ld->exported, xstrdup(name + 10));
+	for (size_t i = 0; i < NRANGES; i++) {
+		if (!strcmp(name, unprobeable_ranges[i].start))
+			ld->range_start[i] = sym->st_value;
+		if (!strcmp(name, unprobeable_ranges[i].stop))
+			ld->range_stop[i] = sym->st_value;
+	}
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF || strchr(name, '.'))
+		return;		/* "f.cold", "f.isra.0": parts or clones, not the function */
+	f.name = xstrdup(name);
+	f.addr = sym->st_value;
+	f.traced = 0;
+	for (size_t i = 0; i < sizeof(unprobeable_sections) / sizeof(unprobeable_sections[0]); i++)
+		if (section && !strcmp(section, unprobeable_sections[i].section))
+			f.why_not = unprobeable_sections[i].why;
+	if (!f.why_not)
+		f.why_by_name = skipped_by_name_why(name);
+	vec_push(&ld->funcs, f);
+}
+
+static void read_symbols(struct loader *ld)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(ld->elf, &shstrndx) != 0)
+		return;
+	while ((scn = elf_nextscn(ld->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *name, *section = NULL;
+			Elf_Scn *in;
+			GElf_Shdr in_sh;
+
+			if (!gelf_getsym(data, (int)i, &sym))
+				continue;
+			name = elf_strptr(ld->elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			in = sym.st_shndx < SHN_LORESERVE ? elf_getscn(ld->elf, sym.st_shndx) : NULL;
+			if (in && gelf_getshdr(in, &in_sh))
+				section = elf_strptr(ld->elf, shstrndx, in_sh.sh_name);
+			note_symbol(ld, name, &sym, section);
+		}
+	}
+}
+
+/* The function that contains addr (funcs sorted by address), or NULL. */
+static struct kfunc *function_at(struct kfunc **sorted, int n, uint64_t addr)
+{
+	int lo = 0, hi = n - 1, found = -1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (sorted[mid]->addr <= addr) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found < 0 ? NULL : sorted[found];
+}
+
+/* The 8-byte addresses the image stores between two linker symbols
+ * (malloc'd into *out); how many, 0 if there are none. */
+static size_t read_addresses(struct loader *ld, uint64_t start, uint64_t stop, uint64_t **out)
+{
+	size_t n = stop > start ? (stop - start) / 8 : 0;
+	const unsigned char *p = n ? bytes_at(ld->elf, start, n * 8) : NULL;
+
+	if (!p)
+		return 0;
+	*out = xmalloc(n * 8);
+	memcpy(*out, p, n * 8);
+	return n;
+}
+
+/* Marks what the address tables say: the blacklist, and which functions
+ * have an ftrace call site in their first 16 bytes (after endbr64). */
+static void apply_address_tables(struct loader *ld, struct kfunc *funcs, int n)
+{
+	struct kfunc **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	uint64_t *sites = NULL, *blacklist = NULL;
+	size_t nsites = read_addresses(ld, ld->start_mcount, ld->stop_mcount, &sites);
+	size_t nblack = read_addresses(ld, ld->start_blacklist, ld->stop_blacklist, &blacklist);
+
+	for (int i = 0; i < n; i++)
+		sorted[i] = &funcs[i];
+	qsort(sorted, n, sizeof(*sorted), by_addr);
+	for (size_t i = 0; i < nsites; i++) {
+		struct kfunc *f = function_at(sorted, n, sites[i]);
+
+		if (f && sites[i] - f->addr < 16)
+			f->traced = 1;
+	}
+	for (int i = 0; i < n && !nsites; i++)	/* no ftrace table: nothing is known notrace */
+		funcs[i].traced = 1;
+	for (size_t i = 0; i < nblack; i++) {
+		struct kfunc *f = function_at(sorted, n, blacklist[i]);
+
+		if (f && f->addr == blacklist[i])
+			f->why_not = "on the kernel's kprobe blacklist";
+	}
+	free(sites);
+	free(blacklist);
+	for (int i = 0; i < n; i++) {
+		for (size_t r = 0; r < NRANGES && !funcs[i].why_not; r++)
+			if (funcs[i].addr >= ld->range_start[r] && funcs[i].addr < ld->range_stop[r])
+				funcs[i].why_not = unprobeable_ranges[r].why;
+		if (!funcs[i].why_not && !funcs[i].traced)
+			funcs[i].why_not = "notrace";
+	}
+	free(sorted);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted by name, one entry per name (a static function that several
+ * files define keeps its first). */
+static void finish_table(struct kfunc_table *t, struct loader *ld)
+{
+	int n = 0;
+
+	apply_address_tables(ld, ld->funcs.items, ld->funcs.len);
+	if (ld->exported.len)
+		qsort(ld->exported.items, ld->exported.len, sizeof(char *), compare_names);
+	if (ld->funcs.len)
+		qsort(ld->funcs.items, ld->funcs.len, sizeof(struct kfunc), by_name);
+	for (int i = 0; i < ld->funcs.len; i++) {
+		if (n && !strcmp(ld->funcs.items[n - 1].name, ld->funcs.items[i].name))
+			continue;
+		ld->funcs.items[n++] = ld->funcs.items[i];
+	}
+	t->funcs = ld->funcs.items;
+	t->n = n;
+	for (int i = 0; i < n && ld->exported.len; i++)
+		t->funcs[i].exported = bsearch(&t->funcs[i].name, ld->exported.items, ld->exported.len,
+					       sizeof(char *), compare_names) != NULL;
+}
+
+static struct kfunc_table *load_table(const char *path, char **why)
+{
+	struct loader ld = {0};
+	struct kfunc_table *t;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = xasprintf("cannot open %s", path);
+		return NULL;
+	}
+	ld.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!ld.elf) {
+		close(fd);
+		*why = xasprintf("%s is not an ELF file", path);
+		return NULL;
+	}
+	read_symbols(&ld);
+	t = xcalloc(1, sizeof(*t));
+	t->path = xstrdup(path);
+	finish_table(t, &ld);
+	elf_end(ld.elf);
+	close(fd);
+	if (!t->n) {
+		*why = xasprintf("%s has no function symbols", path);
+		return NULL;
+	}
+	return t;
+}
+
+/* Where the kernel's debuginfo image is, as Debian's -dbg package and a
+ * kernel build tree put it. */
+static char *find_vmlinux(const char *release)
+{
+	char *candidates[] = {
+		xasprintf("/usr/lib/debug/boot/vmlinux-%s", release),
+		xasprintf("/usr/lib/debug/lib/modules/%s/vmlinux", release),
+		xasprintf("/lib/modules/%s/build/vmlinux", release),
+		xasprintf("/boot/vmlinux-%s", release),
+	};
+
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)
+		if (access(candidates[i], R_OK) == 0)
+			return candidates[i];
+	return NULL;
+}
+
+/* Module names compare with '-' and '_' the same. */
+static int same_module_name(const char *a, const char *b, size_t blen)
+{
+	size_t i;
+
+	for (i = 0; a[i] && i < blen; i++)
+		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
+			return 0;
+	return !a[i] && i == blen;
+}
+
+/* The module's .ko, from modules.dep. */
+static char *find_module(const char *release, const char *module)
+{
+	char *dep = xasprintf("/lib/modules/%s/modules.dep", release);
+	char *text = read_file(dep, NULL), *line, *save = NULL, *found = NULL;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *base;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		if (strlen(base) > 3 && !strcmp(base + strlen(base) - 3, ".ko") &&
+		    same_module_name(module, base, strlen(base) - 3))
+			found = xasprintf("/lib/modules/%s/%s", release, line);
+	}
+	free(text);
+	free(dep);
+	return found;
+}
+
+const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why)
+{
+	static struct {
+		char *key;
+		struct kfunc_table *table;
+	} cache[64];
+	static int ncache;
+	char *key = xasprintf("%s/%s", release, module ? module : "");
+	char *path;
+
+	for (int i = 0; i < ncache; i++)
+		if (!strcmp(cache[i].key, key)) {
+			free(key);
+			return cache[i].table;
+		}
+	path = module ? find_module(release, module) : find_vmlinux(release);
+	if (!path) {
+		*why = module ? xasprintf("no module '%s' for kernel %s", module, release) :
+				xasprintf("no debug information for kernel %s (install linux-image-%s-dbg, "
+					  "or the package that provides /usr/lib/debug/boot/vmlinux-%s)",
+					  release, release, release);
+		free(key);
+		return NULL;
+	}
+	if (ncache == 64) {
+		*why = xstrdup("too many modules");
+		free(key);
+		return NULL;
+	}
+	cache[ncache].key = key;
+	cache[ncache].table = load_table(path, why);
+	return cache[ncache++].table;
+}
+
+const struct kfunc *kfunc_find(const struct kfunc_table *t, const char *name)
+{
+	struct kfunc key = { .name = (char *)name };
+
+	return bsearch(&key, t->funcs, t->n, sizeof(*t->funcs), by_name);
+}
+
+/* Edit distance, capped: how far apart two names are. */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[128], prev, cur;
+
+	if (la >= 127 || lb >= 127)
+		return 1000;
+	if (strstr(b, a))	/* "sync" in "ksys_sync": close, however long */
+		return (int)(lb - la) / 4;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			cur = row[j];
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+int kfunc_similar(const struct kfunc_table *t, const char *name, const char **out, int max)
+{
+	int dist[16], n = 0, limit = (int)strlen(name) / 2 + 2;
+
+	if (max > 16)
+		max = 16;
+	for (int i = 0; i < t->n; i++) {
+		int d = distance(name, t->funcs[i].name), at;
+
+		if (d > limit || (n == max && d >= dist[n - 1]))
+			continue;
+		at = n < max ? n++ : n - 1;
+		while (at > 0 && dist[at - 1] > d) {
+			dist[at] = dist[at - 1];
+			out[at] = out[at - 1];
+			at--;
+		}
+		dist[at] = d;
+		out[at] = t->funcs[i].name;
+	}
+	return n;
+}

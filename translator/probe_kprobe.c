@@ -1,0 +1,111 @@
+/* kprobe.function("NAME"), kprobe.function("NAME").return and the same
+ * under kprobe.module("MODULE"): a kprobe (or kretprobe) on a kernel or
+ * module symbol, found by name when the script starts, so KASLR and
+ * module load addresses don't matter.  No debug information is needed,
+ * and there are no target variables. */
+#include "probes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The string argument of component i, or NULL (reported). */
+static const char *component_string(struct probe_point *pp, int i)
+{
+	struct probe_component *c = pp->comps.items[i];
+
+	if (!c->arg || c->arg->kind != EX_STRING) {
+		diag("semantic", &c->loc, "'%s' needs a name, as in %s(\"NAME\")", c->name, c->name);
+		return NULL;
+	}
+	return c->arg->str;
+}
+
+/* A kernel symbol name: what kallsyms could hold, and no wildcard (those
+ * need the symbol table that comes with debug information). */
+static int valid_symbol(struct probe_point *pp, int i, const char *name)
+{
+	const struct loc *loc = &pp->comps.items[i]->arg->loc;
+
+	if (strpbrk(name, "*?[")) {
+		diag("semantic", loc, "kprobe.function takes one symbol; wildcards need kernel.function");
+		return 0;
+	}
+	if (!*name || strlen(name) > 127 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						  "0123456789_.$") != strlen(name)) {
+		diag("semantic", loc, "'%s' is not a kernel symbol name", name);
+		return 0;
+	}
+	return 1;
+}
+
+static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
+			 const struct probe_context *ctx)
+{
+	const char *symbol;
+	int i = 1;
+
+	(void)ctx;
+	if (!component_is(pp, 0, "kprobe"))
+		return 0;
+	if (component_is(pp, 1, "module")) {
+		dp->module = component_string(pp, 1);
+		if (!dp->module || !valid_symbol(pp, 1, dp->module))
+			return -1;
+		i = 2;
+	}
+	if (component_is(pp, i, "statement")) {
+		diag("semantic", &pp->loc, "kprobe.statement(ADDR).absolute is not supported yet");
+		return -1;
+	}
+	if (!component_is(pp, i, "function")) {
+		diag("semantic", &pp->loc, "expected kprobe.function(\"NAME\") or "
+		     "kprobe.module(\"MODULE\").function(\"NAME\"), with an optional .return");
+		return -1;
+	}
+	symbol = component_string(pp, i);
+	if (!symbol || !valid_symbol(pp, i, symbol))
+		return -1;
+	vec_push(&dp->symbols, symbol);
+	if (component_is(pp, i + 1, "return") && !pp->comps.items[i + 1]->arg) {
+		dp->is_return = 1;
+		i++;
+	}
+	if (i + 1 < pp->comps.len) {
+		diag("semantic", &pp->comps.items[i + 1]->loc, "unexpected '.%s' in a kprobe point",
+		     pp->comps.items[i + 1]->name);
+		return -1;
+	}
+	return 1;
+}
+
+/* The symbols' names, "MODULE:NAME" for a module's, for the runtime to
+ * register one kprobe each (shared with kernel.function). */
+void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
+{
+	sb_printf(sb, "static const char *const dp_%d_symbols[] = {", dp->index);
+	for (int i = 0; i < dp->symbols.len; i++) {
+		char *name = xasprintf("%s%s%s", dp->module ? dp->module : "", dp->module ? ":" : "",
+				       dp->symbols.items[i]);
+
+		sb_add(sb, "\n\t");
+		sb_add_quoted(sb, name);	/* names are checked, but C stays C */
+		sb_addc(sb, ',');
+		free(name);
+	}
+	sb_add(sb, "\n};");
+}
+
+void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
+{
+	sb_printf(sb, ".kind = STP_PROBE_KPROBE, .symbols = dp_%d_symbols, .nsymbols = %d, "
+		  ".is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->symbols.len,
+		  dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
+		  dp->wildcard ? "true" : "false");
+}
+
+const struct provider kprobe_provider = {
+	.name = "kprobe",
+	.resolve = resolve_kprobe,
+	.emit_decls = emit_kprobe_decls,
+	.emit_fields = emit_kprobe_fields,
+};
