@@ -72,7 +72,7 @@ static const struct {
 	{ "hex_*", RUNTIME }, { "kstrto*", RUNTIME }, { "kvmalloc*", RUNTIME }, { "kvfree", RUNTIME },
 	{ "__x86_indirect_thunk*", RUNTIME }, { "__x86_return_thunk", RUNTIME },
 	{ "__fentry__", RUNTIME }, { "native_*", RUNTIME }, { "debug_smp_processor_id", RUNTIME },
-#define UNSAFE "runs where probes are unsafe (idle, NMI, RCU, clocks, patching, tracing)"
+#define UNSAFE "idle/NMI/RCU/clock/patching/tracing code"
 	{ "*idle*", UNSAFE }, { "cpuidle_*", UNSAFE }, { "mwait_*", UNSAFE }, { "*_cpu_up*", UNSAFE },
 	{ "cpu_startup_entry", UNSAFE }, { "start_secondary", UNSAFE }, { "*nmi*", UNSAFE },
 	{ "rcu_*", UNSAFE }, { "__rcu_*", UNSAFE }, { "*_rcu", UNSAFE }, { "ct_*", UNSAFE },

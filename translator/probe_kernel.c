@@ -147,6 +147,7 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 	const char *reasons[16] = {0};
 	int counts[16] = {0}, matched, skipped = 0, r = parse_query(pp, &q);
 	char *why = NULL, *alias;
+	struct strbuf why_skipped = {0};
 
 	if (r <= 0)
 		return r;
@@ -163,20 +164,28 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 	if (alias && (matched = match_functions(t, &q, alias, dp, reasons, counts, 16)) && ctx->verbose)
 		fprintf(stderr, "%s: function(\"%s\") is %s on this kernel\n", pp->text, q.pattern, alias);
 	free(alias);
-	for (int i = 0; i < 16 && reasons[i]; i++)
+	for (int i = 0; i < 16 && reasons[i]; i++) {
 		skipped += counts[i];
-	if (ctx->verbose && skipped) {
-		fprintf(stderr, "%s: %d of %d matching functions skipped:", pp->text, skipped, matched);
-		for (int i = 0; i < 16 && reasons[i]; i++)
-			fprintf(stderr, "%s %d %s", i ? "," : "", counts[i], reasons[i]);
-		fputc('\n', stderr);
+		sb_printf(&why_skipped, "%s%d %s", i ? ", " : "", counts[i], reasons[i]);
 	}
-	if (dp->symbols.len)
+	if (ctx->verbose && skipped)
+		fprintf(stderr, "%s: %d of %d matching functions skipped: %s\n", pp->text, skipped, matched,
+			why_skipped.buf);
+	if (dp->symbols.len) {
+		free(why_skipped.buf);
 		return 1;
+	}
 	if (matched && !pp->optional) {
-		diag("semantic", &q.where->arg->loc, "function(\"%s\") can't be probed: %s", q.pattern, reasons[0]);
+		if (dp->wildcard)
+			diag("semantic", &q.where->arg->loc, "none of the %d functions matching \"%s\" can be "
+			     "probed (%s)", matched, q.pattern, why_skipped.buf);
+		else
+			diag("semantic", &q.where->arg->loc, "function(\"%s\") can't be probed: %s", q.pattern,
+			     reasons[0]);
+		free(why_skipped.buf);
 		return -1;
 	}
+	free(why_skipped.buf);
 	if (!pp->optional)
 		say_no_match(t, &q);
 	return pp->optional ? 0 : -1;
