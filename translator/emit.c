@@ -130,21 +130,22 @@ static char *emit_arg(struct emitter *em, struct expr *a, int in_order, struct s
 	return tmp;
 }
 
-/* "(PRE CALL)" when pre has assignments; takes both. */
-static char *with_prefix(struct strbuf *pre, struct strbuf *call)
+/* "(PRE CALL)" when pre has assignments, else CALL; takes both. */
+static char *with_prefix(struct strbuf *pre, char *call)
 {
 	char *r;
 
 	if (!pre->len)
-		return sb_steal(call);
-	r = xasprintf("(%s%s)", pre->buf, call->buf);
+		return call;
+	r = xasprintf("(%s%s)", pre->buf, call);
 	free(pre->buf);
-	free(call->buf);
+	free(call);
 	return r;
 }
 
 /* The arguments after the format; %c takes an int, other integer
- * conversions a long long (the format says "ll").  In order (see
+ * conversions a long long (the format says "ll"; arg_kinds has one
+ * letter per argument after the format).  In order (see
  * args_need_order), their assignments go to pre. */
 static void emit_arg_range(struct emitter *em, struct strbuf *sb, struct expr *call, int first, int end,
 			   int in_order, struct strbuf *pre)
@@ -152,7 +153,7 @@ static void emit_arg_range(struct emitter *em, struct strbuf *sb, struct expr *c
 	for (int i = first; i < end; i++) {
 		struct expr *a = call->args.items[i];
 		char *s = emit_arg(em, a, in_order, pre);
-		int is_char = call->arg_kinds && call->arg_kinds[i - first] == 'c';
+		int is_char = call->arg_kinds && call->arg_kinds[i - 1] == 'c';
 
 		if (a->type == TYPE_LONG)
 			sb_printf(sb, ", (%s)%s", is_char ? "int" : "long long", s);
@@ -168,14 +169,17 @@ static void emit_args(struct emitter *em, struct strbuf *sb, struct expr *call, 
 }
 
 /* A width or precision of %b %m %M: fixed, none (-1), or an argument. */
-static char *piece_count(struct emitter *em, struct expr *call, int count, int *argi)
+static char *piece_count(struct emitter *em, struct expr *call, int count, int *argi, int in_order,
+			 struct strbuf *pre)
 {
-	char *arg;
+	char *arg, *r;
 
 	if (count != -2)
 		return xasprintf("%d", count);
-	arg = emit_expr(em, call->args.items[(*argi)++]);
-	return xasprintf("(int)%s", arg);
+	arg = emit_arg(em, call->args.items[(*argi)++], in_order, pre);
+	r = xasprintf("(int)%s", arg);
+	free(arg);
+	return r;
 }
 
 /* printf or sprintf of a format in pieces (see struct format_piece): one
@@ -193,35 +197,31 @@ static char *emit_format_pieces(struct emitter *em, struct expr *e, int to_strin
 		sb_printf(&sb, "%s[0] = '\\0', ", dst);
 	for (int i = 0; i < e->pieces.len; i++) {
 		struct format_piece *piece = e->pieces.items[i];
+		struct strbuf pre = {0}, call = {0};
 		int argi = piece->first_arg;
 		char *width, *precision, *value;
 
-		if (i)
-			sb_add(&sb, ", ");
 		if (!piece->conv) {
-			struct strbuf pre = {0}, call = {0};
-
 			sb_printf(&call, to_string ? "stp_catf(%s, %s" : "stp_printf(c%s, %s", to_string ? dst : "",
 				  quoted(piece->fmt));
 			emit_arg_range(em, &call, e, piece->first_arg, piece->first_arg + piece->nargs, in_order,
 				       &pre);
 			sb_addc(&call, ')');
-			sb_add(&sb, pre.buf ? pre.buf : "");
-			sb_add(&sb, call.buf);
-			free(pre.buf);
-			free(call.buf);
-			continue;
+		} else {
+			width = piece_count(em, e, piece->width, &argi, in_order, &pre);
+			precision = piece_count(em, e, piece->precision, &argi, in_order, &pre);
+			value = emit_arg(em, e->args.items[argi], in_order, &pre);
+			sb_printf(&call, "STP_CHECKED(c, %s(c, %s%s'%c', %s, %s, %s, %s, %s), %s)",
+				  to_string ? "stp_cat_special" : "stp_print_special", to_string ? dst : "",
+				  to_string ? ", " : "", piece->conv, width, precision,
+				  piece->left ? "true" : "false", value, near, em->error_label);
+			free(width);
+			free(precision);
+			free(value);
 		}
-		width = piece_count(em, e, piece->width, &argi);
-		precision = piece_count(em, e, piece->precision, &argi);
-		value = emit_expr(em, e->args.items[argi]);
-		sb_printf(&sb, "STP_CHECKED(c, %s(c, %s%s'%c', %s, %s, %s, %s, %s), %s)",
-			  to_string ? "stp_cat_special" : "stp_print_special", to_string ? dst : "",
-			  to_string ? ", " : "", piece->conv, width, precision, piece->left ? "true" : "false",
-			  value, near, em->error_label);
-		free(width);
-		free(precision);
-		free(value);
+		sb_printf(&sb, "%s%s%s", i ? ", " : "", pre.buf ? pre.buf : "", call.buf);
+		free(pre.buf);
+		free(call.buf);
 	}
 	if (to_string)
 		sb_printf(&sb, ", %s", dst);
@@ -313,7 +313,7 @@ static char *emit_builtin(struct emitter *em, struct expr *e)
 	case BI_HIST_LOG:
 		break;	/* only inside print: see emit_stmt */
 	}
-	return with_prefix(&pre, &sb);
+	return with_prefix(&pre, sb_steal(&sb));
 }
 
 /* Wraps an operation that may fail, so a failure jumps away before its
@@ -328,11 +328,8 @@ char *checked(struct emitter *em, struct strbuf *sb)
 
 static char *emit_call(struct emitter *em, struct expr *e)
 {
-	struct strbuf sb = {0};
-
-	struct strbuf pre = {0};
+	struct strbuf sb = {0}, pre = {0};
 	int in_order = args_need_order(e, 0, e->args.len);
-	char *call;
 
 	if (e->builtin)
 		return emit_builtin(em, e);
@@ -346,11 +343,7 @@ static char *emit_call(struct emitter *em, struct expr *e)
 		free(a);
 	}
 	sb_addc(&sb, ')');
-	call = checked(em, &sb);
-	sb = (struct strbuf){0};
-	sb_add(&sb, call);
-	free(call);
-	return with_prefix(&pre, &sb);
+	return with_prefix(&pre, checked(em, &sb));
 }
 
 /* a OP b for the long operators, where C's own would trap (division by
