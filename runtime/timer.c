@@ -26,15 +26,19 @@ static ktime_t stp_timer_period(const struct stp_probe *p)
 	return ns_to_ktime(ns);
 }
 
-static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
+/* One expiry of timer t, which drives probe p (either kind of timer). */
+static enum hrtimer_restart stp_timer_tick(struct hrtimer *t, struct stp_probe *p)
 {
-	struct stp_probe *p = container_of(t, struct stp_probe, timer);
-
 	stp_probe_run(p, STP_SCRIPT_RUNNING);
 	if (stp_script() != STP_SCRIPT_RUNNING)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, stp_timer_period(p));
 	return HRTIMER_RESTART;
+}
+
+static enum hrtimer_restart stp_timer_fire(struct hrtimer *t)
+{
+	return stp_timer_tick(t, container_of(t, struct stp_probe, timer));
 }
 
 static void stp_timer_init(struct stp_probe *p)
@@ -66,13 +70,7 @@ struct stp_cpu_timer {
 
 static enum hrtimer_restart stp_profile_fire(struct hrtimer *t)
 {
-	struct stp_cpu_timer *ct = container_of(t, struct stp_cpu_timer, timer);
-
-	stp_probe_run(ct->probe, STP_SCRIPT_RUNNING);
-	if (stp_script() != STP_SCRIPT_RUNNING)
-		return HRTIMER_NORESTART;
-	hrtimer_forward_now(t, ns_to_ktime(ct->probe->period_ns));
-	return HRTIMER_RESTART;
+	return stp_timer_tick(t, container_of(t, struct stp_cpu_timer, timer)->probe);
 }
 
 static int stp_profile_init(struct stp_probe *p)

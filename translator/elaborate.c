@@ -203,10 +203,15 @@ static struct function *find_library_function(struct elab *el, const char *name,
 static void resolve_stmt(struct elab *el, struct stmt *st);
 static void resolve_function(struct elab *el, struct function *f);
 
+static int in_user_script(const struct elab *el, const struct loc *loc)
+{
+	return loc->src == el->s->sources.items[0];
+}
+
 /* Embedded C in the user's own script needs -g; the library may use it. */
 static void check_guru(struct elab *el, const struct loc *loc, const char *what)
 {
-	if (el->sess->guru_mode || loc->src != el->s->sources.items[0])
+	if (el->sess->guru_mode || !in_user_script(el, loc))
 		return;
 	sem_error(loc, "%s needs guru mode (stap -g)", what);
 }
@@ -773,11 +778,6 @@ static void number_probes(struct script *s)
 
 /* ---- unused code, and globals written or read only ---- */
 
-static int in_user_script(const struct elab *el, const struct loc *loc)
-{
-	return loc->src == el->s->sources.items[0];
-}
-
 /* -u: the script's functions are kept, and so resolved, even if no
  * probe calls them. */
 static void resolve_all_functions(struct elab *el)
@@ -880,7 +880,7 @@ static struct symbol *setting_global(struct elab *el, const char *arg, const cha
 }
 
 /* -G NAME=VALUE: NAME must be a scalar global; the module takes the value
- * as a parameter when it loads (see emit_global_params). */
+ * as a parameter when it loads (see emit_globals). */
 static void apply_global_settings(struct elab *el)
 {
 	for (int i = 0; i < el->sess->global_settings.len; i++) {

@@ -164,7 +164,6 @@ static void note_symbol(struct loader *ld, const char *name, const GElf_Sym *sym
 		return;		/* "f.cold", "f.isra.0": parts or clones, not the function */
 	f.name = xstrdup(name);
 	f.addr = sym->st_value;
-	f.traced = 0;
 	for (size_t i = 0; i < sizeof(unprobeable_sections) / sizeof(unprobeable_sections[0]); i++)
 		if (section && !strcmp(section, unprobeable_sections[i].section))
 			f.why_not = unprobeable_sections[i].why;

@@ -33,13 +33,14 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 	if (component_is(pp, 0, "kernel")) {
 		i = 1;
 	} else if (component_is(pp, 0, "module")) {
-		struct probe_component *m = pp->comps.items[0];
-
-		if (!m->arg || m->arg->kind != EX_STRING || strpbrk(m->arg->str, "*?[")) {
-			diag("semantic", &m->loc, "module(\"NAME\") needs one module's name (no wildcards yet)");
+		q->module = component_string(pp, 0, "name");
+		if (!q->module)
+			return -1;
+		if (strpbrk(q->module, "*?[")) {
+			diag("semantic", &pp->comps.items[0]->arg->loc, "module(\"NAME\") takes one module's name "
+			     "(no wildcards yet)");
 			return -1;
 		}
-		q->module = m->arg->str;
 		i = 1;
 	} else {
 		return 0;
@@ -54,11 +55,13 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 		return -1;
 	}
 	q->where = pp->comps.items[i];
-	if (!q->where->arg || q->where->arg->kind != EX_STRING || !*q->where->arg->str) {
-		diag("semantic", &q->where->loc, "function(\"PATTERN\") needs a pattern");
+	q->pattern = component_string(pp, i, "pattern");
+	if (!q->pattern)
+		return -1;
+	if (!*q->pattern) {
+		diag("semantic", &q->where->arg->loc, "function(\"\") needs a pattern");
 		return -1;
 	}
-	q->pattern = q->where->arg->str;
 	if (strchr(q->pattern, '@')) {
 		diag("semantic", &q->where->arg->loc, "@FILE and @FILE:LINE need the DWARF support, not there yet");
 		return -1;

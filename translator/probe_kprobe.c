@@ -8,18 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The string argument of component i, or NULL (reported). */
-static const char *component_string(struct probe_point *pp, int i)
-{
-	struct probe_component *c = pp->comps.items[i];
-
-	if (!c->arg || c->arg->kind != EX_STRING) {
-		diag("semantic", &c->loc, "'%s' needs a name, as in %s(\"NAME\")", c->name, c->name);
-		return NULL;
-	}
-	return c->arg->str;
-}
-
 /* A kernel symbol name: what kallsyms could hold, and no wildcard (those
  * need the symbol table that comes with debug information). */
 static int valid_symbol(struct probe_point *pp, int i, const char *name)
@@ -48,7 +36,7 @@ static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
 	if (!component_is(pp, 0, "kprobe"))
 		return 0;
 	if (component_is(pp, 1, "module")) {
-		dp->module = component_string(pp, 1);
+		dp->module = component_string(pp, 1, "name");
 		if (!dp->module || !valid_symbol(pp, 1, dp->module))
 			return -1;
 		i = 2;
@@ -62,7 +50,7 @@ static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
 		     "kprobe.module(\"MODULE\").function(\"NAME\"), with an optional .return");
 		return -1;
 	}
-	symbol = component_string(pp, i);
+	symbol = component_string(pp, i, "name");
 	if (!symbol || !valid_symbol(pp, i, symbol))
 		return -1;
 	vec_push(&dp->symbols, symbol);

@@ -1,6 +1,7 @@
 /* The table of probe-point providers, and helpers they share. */
 #include "probes.h"
 
+#include <ctype.h>
 #include <string.h>
 
 const struct provider *const all_providers[] = {
@@ -32,6 +33,21 @@ int component_number(struct probe_point *pp, int i, int64_t *value, int required
 	}
 	*value = c->arg->num;
 	return 0;
+}
+
+const char *component_string(struct probe_point *pp, int i, const char *what)
+{
+	struct probe_component *c = pp->comps.items[i];
+	char example[16];
+	size_t n;
+
+	if (c->arg && c->arg->kind == EX_STRING)
+		return c->arg->str;
+	for (n = 0; what[n] && n < sizeof(example) - 1; n++)	/* "name" -> "NAME" */
+		example[n] = (char)toupper((unsigned char)what[n]);
+	example[n] = '\0';
+	diag("semantic", &c->loc, "'%s' needs a %s, as in %s(\"%s\")", c->name, what, c->name, example);
+	return NULL;
 }
 
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)

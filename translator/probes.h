@@ -63,5 +63,8 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);
 int component_number(struct probe_point *pp, int i, int64_t *value, int required);
+/* The i-th component's string argument; NULL (reported: it needs a
+ * `what`, e.g. "name") if it has none. */
+const char *component_string(struct probe_point *pp, int i, const char *what);
 
 #endif

@@ -117,7 +117,7 @@ static char *first_oops_before(const char *text, const char *start)
 					     "kernel BUG" };
 	const char *found = NULL, *end;
 	char *out;
-	int lines = 0;
+	int lines;
 
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 		const char *p = strstr(text, marks[i]);
