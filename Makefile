@@ -2,6 +2,7 @@
 #
 #   make            build everything (./stap works straight away)
 #   make check      install what is missing, build, run the whole testsuite
+#   make bench      time the translator on the kernel's debug information
 #   make demo       install what is missing, build, run a few one-liners in a guest
 #   make install    install under $(PREFIX) (DESTDIR for packaging)
 
@@ -55,6 +56,10 @@ check: deps
 	$(MAKE) all build/asan/stap
 	./testsuite/run
 
+# The translator's speed on the kernel's debug information (scripts/bench).
+bench: stap
+	./scripts/bench
+
 demo: deps
 	$(MAKE) all
 	./scripts/demo
@@ -68,4 +73,4 @@ install: all
 clean:
 	rm -rf build $(BINARIES) *.ko
 
-.PHONY: all deps check demo install clean
+.PHONY: all deps check demo bench install clean

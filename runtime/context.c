@@ -9,6 +9,9 @@
 struct stp_context {
 	atomic_t busy;
 	const struct stp_probe *probe;
+	struct pt_regs *regs;		/* what the probe saw, or NULL */
+	void *entry_data;		/* .return probes: what @entry saved */
+	struct stp_procfs_value *procfs;	/* procfs probes: $value */
 	unsigned long actions;		/* statements executed in this hit */
 	const char *error;		/* set once this hit failed: the message */
 	const char *error_near;		/* where, "operator '/' at x.stp:3:9" */

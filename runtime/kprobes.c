@@ -23,7 +23,18 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct stp_kprobe *k = container_of(kp, struct stp_kprobe, kp);
 
-	stp_probe_run(k->probe, STP_SCRIPT_RUNNING);
+	stp_probe_run_regs(k->probe, STP_SCRIPT_RUNNING, regs);
+	return 0;
+}
+
+/* @entry(...) in a .return probe: its values, saved in the instance. */
+static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct stp_kprobe *k = container_of(get_kretprobe(ri), struct stp_kprobe, rp);
+	const struct stp_probe *p = k->probe;
+
+	memset(ri->data, 0, p->entry_size);	/* a skipped hit saves zeros */
+	stp_probe_run_with(p, STP_SCRIPT_RUNNING, regs, p->entry_handler, ri->data);
 	return 0;
 }
 
@@ -31,11 +42,12 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 {
 	struct stp_kprobe *k = container_of(get_kretprobe(ri), struct stp_kprobe, rp);
 
-	stp_probe_run(k->probe, STP_SCRIPT_RUNNING);
+	stp_probe_run_with(k->probe, STP_SCRIPT_RUNNING, regs, k->probe->handler, ri->data);
 	return 0;
 }
 
-static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, const char *symbol)
+static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, const char *symbol,
+				   unsigned int offset)
 {
 	int rc;
 
@@ -43,10 +55,15 @@ static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, co
 	if (p->is_return) {
 		k->rp.kp.symbol_name = symbol;
 		k->rp.handler = stp_kretprobe_ret;
+		if (p->entry_handler) {
+			k->rp.entry_handler = stp_kretprobe_entry;
+			k->rp.data_size = p->entry_size;
+		}
 		k->rp.maxactive = 0;	/* the kernel's default for this machine */
 		rc = register_kretprobe(&k->rp);
 	} else {
 		k->kp.symbol_name = symbol;
+		k->kp.offset = offset;
 		k->kp.pre_handler = stp_kprobe_pre;
 		rc = register_kprobe(&k->kp);
 	}
@@ -75,7 +92,7 @@ static int stp_kprobe_register(struct stp_probe *p)
 	if (!p->kprobes)
 		return -ENOMEM;
 	for (i = 0; i < p->nsymbols; i++) {
-		rc = stp_kprobe_register_one(p, &p->kprobes[i], p->symbols[i]);
+		rc = stp_kprobe_register_one(p, &p->kprobes[i], p->symbols[i], p->offsets ? p->offsets[i] : 0);
 		if (rc && !failed++) {
 			first = p->symbols[i];
 			first_rc = rc;
@@ -84,7 +101,9 @@ static int stp_kprobe_register(struct stp_probe *p)
 	}
 	if (!failed || p->optional)
 		return 0;
-	if (p->wildcard && failed < p->nsymbols) {
+	/* (a pattern's functions each have a probe of their own when the
+	 * handler reads target variables: then one failing is a warning) */
+	if (p->wildcard && (failed < p->nsymbols || p->nsymbols == 1)) {
 		snprintf(msg, sizeof(msg), "%d of %d functions of %s could not be probed (%s: %s)", failed,
 			 p->nsymbols, p->pp, first, stp_kprobe_reason(first_rc));
 		stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));

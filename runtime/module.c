@@ -69,10 +69,14 @@ static void stp_session_start(s32 target)
 	if (atomic_cmpxchg(&stp_started, 0, 1) != 0)
 		return;
 	stp_target = target;
-	/* Kprobes first: their handlers wait for RUNNING, and a script whose
-	 * probes can't all be placed shouldn't run its begin probes (those
-	 * registered before a failure stay so until stp_disarm_all). */
-	if (stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE)) {
+	/* Kprobes, tracepoints, perf counters and procfs files first: their
+	 * handlers wait for RUNNING, and a script whose probes can't all be
+	 * placed shouldn't run its begin probes (those registered before a
+	 * failure stay so until stp_disarm_all). */
+	if (stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE) ||
+	    stp_for_each_probe_until(stp_tracepoint_register, STP_PROBE_TRACEPOINT) ||
+	    stp_for_each_probe_until(stp_perf_register, STP_PROBE_PERF) ||
+	    stp_procfs_create(stp_probes, ARRAY_SIZE(stp_probes))) {
 		atomic_inc(&stp_error_count);
 		stp_abort_script();
 		return;
@@ -90,6 +94,10 @@ static void stp_disarm_all(void)
 	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
 	stp_for_each_probe(stp_profile_disarm, STP_PROBE_PROFILE);
 	stp_for_each_probe(stp_kprobe_unregister, STP_PROBE_KPROBE);
+	stp_for_each_probe(stp_tracepoint_unregister, STP_PROBE_TRACEPOINT);
+	stp_tracepoint_sync();
+	stp_for_each_probe(stp_perf_unregister, STP_PROBE_PERF);
+	stp_procfs_remove();
 }
 
 /* STOP from stapio (process context): end the script, then say DONE. */

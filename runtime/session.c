@@ -6,6 +6,7 @@
 
 struct stp_cpu_timer;
 struct stp_kprobe;
+struct stp_tracepoint;
 
 enum stp_probe_kind {
 	STP_PROBE_BEGIN,
@@ -15,6 +16,9 @@ enum stp_probe_kind {
 	STP_PROBE_TIMER,
 	STP_PROBE_PROFILE,	/* timer.profile */
 	STP_PROBE_KPROBE,
+	STP_PROBE_TRACEPOINT,
+	STP_PROBE_PROCFS,
+	STP_PROBE_PERF,
 };
 
 /* A global's lock, and whether a probe takes it to write. */
@@ -36,12 +40,25 @@ struct stp_probe {
 	struct hrtimer timer;
 	struct stp_cpu_timer __percpu *cpu_timers;	/* timer.profile */
 	bool armed;
-	const char *const *symbols;	/* kprobes: "NAME" or "MODULE:NAME" each */
+	const char *const *symbols;	/* kprobes: "NAME" or "MODULE:NAME" each; tracepoints: NAME */
 	int nsymbols;
 	bool is_return;			/* kprobes: kretprobes */
 	bool optional;			/* '?': skip them quietly if they can't be registered */
 	bool wildcard;			/* from a pattern: some may fail */
 	struct stp_kprobe *kprobes;	/* nsymbols of them, while registered */
+	const unsigned int *offsets;	/* kernel.statement: into each symbol, or NULL */
+	/* kretprobes with @entry: saves entry_size bytes of values at entry */
+	void (*entry_handler)(struct stp_context *c);
+	size_t entry_size;
+	const u8 *nargs;			/* tracepoints: each one's argument count */
+	struct stp_tracepoint *tracepoints;	/* tracepoints: nsymbols, once looked up */
+	const char *procfs_file;	/* procfs: the name under /proc/systemtap/MODULE */
+	bool procfs_write;		/* procfs: .write, else .read */
+	size_t procfs_maxsize;		/* procfs: .read.maxsize(N), or 0 */
+	u32 perf_type;			/* perf: the event */
+	u64 perf_config;
+	u64 perf_sample;		/* perf: every that many events */
+	struct perf_event **perf_events;	/* perf: one per CPU, while registered */
 };
 
 enum stp_script_state {
@@ -190,8 +207,11 @@ static void stp_unlock_globals(const struct stp_probe *p)
 /*
  * One probe hit, from any context.  The hit runs only while the session
  * is in `state`, and never nests inside another hit on the same CPU.
+ * regs are the registers the probe saw (NULL for begin, end and timers):
+ * target variables are read from them.
  */
-static void stp_probe_run(const struct stp_probe *p, int state)
+static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_regs *regs,
+			       void (*handler)(struct stp_context *c), void *entry_data)
 {
 	struct stp_context *c;
 
@@ -208,6 +228,8 @@ static void stp_probe_run(const struct stp_probe *p, int state)
 		goto busy;
 	}
 	c->probe = p;
+	c->regs = regs;
+	c->entry_data = entry_data;
 	c->actions = 0;
 	c->error = NULL;
 	c->error_near = NULL;
@@ -215,14 +237,26 @@ static void stp_probe_run(const struct stp_probe *p, int state)
 	c->nesting = 0;
 	c->frame_used = 0;
 	c->print_len = 0;
-	p->handler(c);
+	handler(c);
 	stp_unlock_globals(p);
 	stp_print_flush(c);
 	if (c->error)
 		stp_report_error(c);
 	c->probe = NULL;
+	c->regs = NULL;
+	c->entry_data = NULL;
 busy:
 	atomic_dec(&c->busy);
 out:
 	preempt_enable();
+}
+
+static void stp_probe_run_regs(const struct stp_probe *p, int state, struct pt_regs *regs)
+{
+	stp_probe_run_with(p, state, regs, p->handler, NULL);
+}
+
+static void stp_probe_run(const struct stp_probe *p, int state)
+{
+	stp_probe_run_regs(p, state, NULL);
 }

@@ -223,14 +223,87 @@ timer.ms(5)" ] && pass "$name" || fail "$name" "$out"
 		rc=$?
 		[ -z "$out" ] && [ $rc -eq 1 ] && pass "$name" || fail "$name" "rc $rc: $out"
 	fi
+	name="cli: -l lists procfs points and each perf.sw event"
+	if selected "$name"; then
+		out=$("$STAP" -l 'procfs("status").read' 2>&1; "$STAP" -l 'procfs.*' 2>&1; "$STAP" -l 'perf.sw.*' 2>&1)
+		[ "$out" = 'procfs("status").read
+procfs.read
+procfs.write
+perf.sw.alignment_faults
+perf.sw.context_switches
+perf.sw.cpu_clock
+perf.sw.cpu_migrations
+perf.sw.emulation_faults
+perf.sw.page_faults
+perf.sw.page_faults_maj
+perf.sw.page_faults_min
+perf.sw.task_clock' ] && pass "$name" || fail "$name" "$out"
+	fi
 }
 
 # -l on kernel.function: one line per function the pattern finds.
 kernel_listing_tests() {
 	local name="cli: -l lists each function kernel.function(PATTERN) finds" out
 	selected "$name" || return
-	out=$("$STAP" -r "$(release)" -l 'kernel.function("vfs_read*")' 2>&1)
-	[ "$out" = 'kernel.function("vfs_read")
-kernel.function("vfs_readlink")
-kernel.function("vfs_readv")' ] && pass "$name" || fail "$name" "$out"
+	# (line numbers change with the kernel's updates: N stands for them)
+	out=$("$STAP" -r "$(release)" -l 'kernel.function("vfs_read*")' 2>&1 | sed 's/:[0-9]*")/:N")/')
+	[ "$out" = 'kernel.function("vfs_read@fs/read_write.c:N")
+kernel.function("vfs_readlink@fs/namei.c:N")
+kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name" "$out"
+	name="cli: -L lists each function's parameters with their types"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -L 'kernel.function("vfs_read")' 2>&1 | sed 's/:[0-9]*")/:N")/')
+		[ "$out" = 'kernel.function("vfs_read@fs/read_write.c:N") $file:struct file* $buf:char* $count:size_t $pos:loff_t*' ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -L on a module's .return points adds \$return; @FILE:LINE selects"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -L 'module("testsuite/kmod/stp_testmod.ko").function("stp_test_*@stp_testmod.c").return' 2>&1)
+		[ "$out" = "module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:48\").return \$return:int \$values:const int* \$n:int
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_bad_pointer@$ROOT/testsuite/kmod/stp_testmod.c:58\").return \$return:int \$o:struct stp_outer*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_guru@$ROOT/testsuite/kmod/stp_testmod.c:64\").return \$return:int \$x:int
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_ints@$ROOT/testsuite/kmod/stp_testmod.c:33\").return \$return:int \$a:int \$b:long int \$c:unsigned char \$d:short int
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_open@$ROOT/testsuite/kmod/stp_testmod.c:111\").return \$return:int \$inode:struct inode* \$file:struct file*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_show@$ROOT/testsuite/kmod/stp_testmod.c:104\").return \$return:int \$m:struct seq_file* \$v:void*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_string@$ROOT/testsuite/kmod/stp_testmod.c:43\").return \$return:const char* \$s:const char* \$skip:int
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_struct@$ROOT/testsuite/kmod/stp_testmod.c:38\").return \$return:long int \$o:struct stp_outer*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_write@$ROOT/testsuite/kmod/stp_testmod.c:98\").return \$return:ssize_t \$file:struct file* \$buf:const char* \$count:size_t \$pos:loff_t*" ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+}
+
+# -l and -L on kernel.trace: one line per tracepoint, as SYSTEM:NAME (or
+# NAME alone for one without a trace event), -L with the arguments.
+trace_listing_tests() {
+	local name out
+	name="cli: -l lists kernel.trace(\"SYSTEM:*\") by system and name"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'kernel.trace("sched:sched_process_*")' 2>&1)
+		[ "$out" = 'kernel.trace("sched:sched_process_exec")
+kernel.trace("sched:sched_process_exit")
+kernel.trace("sched:sched_process_fork")
+kernel.trace("sched:sched_process_free")
+kernel.trace("sched:sched_process_hang")
+kernel.trace("sched:sched_process_wait")' ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -L lists kernel.trace(\"*:NAME\") with each argument's type"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -L 'kernel.trace("*:sys_e*")' 2>&1)
+		[ "$out" = 'kernel.trace("raw_syscalls:sys_enter") $regs:struct pt_regs* $id:long int
+kernel.trace("raw_syscalls:sys_exit") $regs:struct pt_regs* $ret:long int' ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -l 'kernel.trace(\"*\")' lists every tracepoint, with or without a system"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'kernel.trace("*")' 2>&1)
+		if [ "$(grep -c '^kernel\.trace("[a-z0-9_]*:[a-z0-9_]*")$' <<<"$out")" -gt 500 ] &&
+		   grep -qx 'kernel.trace("sched:sched_switch")' <<<"$out" &&
+		   grep -qx 'kernel.trace("irq:irq_handler_entry")' <<<"$out" &&
+		   grep -qx 'kernel.trace("pelt_cfs_tp")' <<<"$out" &&
+		   ! grep -qvx 'kernel\.trace("[a-z0-9_:]*")' <<<"$out"; then
+			pass "$name"
+		else
+			fail "$name" "$(head -5 <<<"$out")"
+		fi
+	fi
 }

@@ -59,6 +59,41 @@ struct expr *expr_clone(const struct expr *e)
 	return c;
 }
 
+int expr_find(const struct expr *e, int (*pred)(const struct expr *))
+{
+	if (!e)
+		return 0;
+	if (pred(e) || expr_find(e->lhs, pred) || expr_find(e->rhs, pred) || expr_find(e->cond, pred))
+		return 1;
+	for (int i = 0; i < e->steps.len; i++)
+		if (expr_find(e->steps.items[i]->index, pred))
+			return 1;
+	for (int i = 0; i < e->args.len; i++)
+		if (expr_find(e->args.items[i], pred))
+			return 1;
+	return 0;
+}
+
+int stmt_find(const struct stmt *s, int (*pred)(const struct expr *))
+{
+	if (!s)
+		return 0;
+	if (expr_find(s->expr, pred) || expr_find(s->cond, pred) || expr_find(s->init, pred) ||
+	    expr_find(s->incr, pred) || stmt_find(s->then, pred) || stmt_find(s->else_, pred))
+		return 1;
+	for (int i = 0; i < s->body.len; i++)
+		if (stmt_find(s->body.items[i], pred))
+			return 1;
+	if (s->fe) {
+		for (int i = 0; i < s->fe->keys.len; i++)
+			if (expr_find(s->fe->keys.items[i], pred))
+				return 1;
+		return expr_find(s->fe->value, pred) || expr_find(s->fe->array, pred) ||
+		       expr_find(s->fe->limit, pred);
+	}
+	return 0;
+}
+
 static struct foreach *foreach_clone(const struct foreach *fe)
 {
 	struct foreach *c;

@@ -34,6 +34,18 @@ enum expr_kind {
 struct target_step {
 	char *member;		/* NULL: an index */
 	struct expr *index;
+	struct loc loc;		/* of the '->' or '[', for runtime errors */
+};
+
+/* A target variable as pass 2 resolved it: C that the handler evaluates
+ * (with the context `c` in scope; reads that fail set c->error).  In the
+ * templates, %T stands for a string temporary, %V for the value being
+ * stored and %I<n> for the n-th step's index expression. */
+struct target_access {
+	enum type type;		/* TYPE_LONG or TYPE_STRING */
+	char *read;		/* C expression: the value */
+	char *write;		/* C statement that stores %V; NULL: read-only */
+	int write_needs_guru;	/* the kernel's own data: only with -g */
 };
 
 struct symbol;
@@ -71,6 +83,7 @@ struct expr {
 	VEC(struct target_step *) steps;	/* EX_TARGET's ->member / [i] chain */
 	int pretty;		/* EX_TARGET: 1 for a trailing $, 2 for $$ */
 	int addr_of;		/* EX_TARGET: &$var */
+	struct target_access *access;	/* EX_TARGET, after pass 2 */
 	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
 	struct regex_program *regex;	/* =~ and !~: the compiled pattern */
 	int regex_id;			/* pass 3: its C name, regex_N */
@@ -176,6 +189,7 @@ struct probe {
 	VEC(struct symbol *) locals;
 	struct loc loc;
 	int index;
+	int resolved;		/* pass 2: handled already (a split copy, see split_probe) */
 	int alias_depth;	/* pass 2: aliases expanded to make this probe */
 	const char *alias_name;	/* pass 2: the outermost alias it came from */
 	/* pass 2: globals the handler touches, directly or through calls */
@@ -223,6 +237,9 @@ struct stmt *stmt_new(enum stmt_kind kind, struct loc loc);
  * several probes is resolved once per probe). */
 struct expr *expr_clone(const struct expr *e);
 struct stmt *stmt_clone(const struct stmt *s);
+/* Whether pred holds for some expression in e or s (nested ones too). */
+int expr_find(const struct expr *e, int (*pred)(const struct expr *));
+int stmt_find(const struct stmt *s, int (*pred)(const struct expr *));
 
 /* -p1 / -p2: print the script back in canonical form (with types when
  * they are known). */

@@ -4,6 +4,8 @@
  * which globals each probe touches, so the runtime can lock them. */
 #include "elaborate.h"
 
+#include "dwarf.h"
+
 #include "autoprint.h"
 #include "builtins.h"
 #include "parse.h"
@@ -352,21 +354,60 @@ static const char *probe_name(const struct elab *el)
 	return el->probe->points.len ? el->probe->points.items[0]->text : "this probe";
 }
 
+static void resolve_expr(struct elab *el, struct expr *e, int write);
+
+/* $var = v: only '=', only where the provider can store, and into the
+ * kernel's own data only in guru mode. */
+static void check_target_write(struct elab *el, struct expr *e)
+{
+	const struct target_access *a = e->lhs->access;
+
+	if (e->kind != EX_ASSIGN || strcmp(e->op, "="))
+		sem_error(&e->loc, "a target variable can only be assigned with '='");
+	else if (!a->write)
+		sem_error(&e->lhs->loc, "target variable %s cannot be written", e->lhs->name);
+	else if (a->write_needs_guru && !el->sess->guru_mode)
+		sem_error(&e->lhs->loc, "writing target variable %s needs guru mode (stap -g)", e->lhs->name);
+}
+
+/* Resolves target variable e for the probe being resolved: 1 if it
+ * has it (e->access is set), else 0, reported unless quiet. */
+static int try_target(struct elab *el, struct expr *e, int quiet)
+{
+	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose };
+	struct derived_probe *dp = el->func ? NULL : el->dp;
+
+	for (int i = 0; i < e->steps.len; i++)
+		resolve_expr(el, e->steps.items[i]->index, 0);
+	if (!strcmp(e->op, "@entry") && e->args.items[0]->kind == EX_TARGET)
+		for (int i = 0; i < e->args.items[0]->steps.len; i++)
+			resolve_expr(el, e->args.items[0]->steps.items[i]->index, 0);
+	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var")) {
+		if (!strcmp(e->op, "@cast"))
+			resolve_expr(el, e->args.items[0], 0);
+		return dwarf_resolve_cast_or_var(&ctx, e, quiet);
+	}
+	if (dp && dp->provider->resolve_target)
+		return dp->provider->resolve_target(dp, e, &ctx, quiet) > 0;
+	if (!quiet)
+		sem_error(&e->loc, "target variable %s is not available in %s (no debug information)",
+			  e->name, probe_name(el));
+	return 0;
+}
+
 /* Target variables need a probe point with debug information; the
  * begin, end and timer probes have none.  @defined() is how a script
- * asks, so it is 0 here. */
+ * asks: it becomes 1 or 0 here. */
 static void resolve_target(struct elab *el, struct expr *e)
 {
 	if (!strcmp(e->op, "@defined")) {
+		struct expr *arg = e->args.items[0];
+
 		e->kind = EX_NUMBER;
-		e->num = 0;
+		e->num = arg->kind == EX_TARGET && strcmp(arg->op, "@defined") && try_target(el, arg, 1);
 		return;
 	}
-	if (!strcmp(e->op, "@cast"))
-		sem_error(&e->loc, "@cast needs the kernel's debug information, not supported yet");
-	else
-		sem_error(&e->loc, "target variable %s is not available in %s (no debug information)",
-			 e->name, probe_name(el));
+	try_target(el, e, 0);
 }
 
 /* The value of a condition known before the script runs, as @defined()
@@ -390,8 +431,6 @@ static int constant_value(const struct expr *e, int64_t *v)
 	}
 	return 0;
 }
-
-static void resolve_expr(struct elab *el, struct expr *e, int write);
 
 /* Whether the script reads and writes each global, for the warnings
  * and the end-of-script display: e, just resolved, is read unless it was
@@ -471,6 +510,8 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 					   e->lhs->kind == EX_VAR));
 		if (e->lhs->sym)
 			e->lhs->sym->is_written = 1;
+		if (e->lhs->access)
+			check_target_write(el, e);
 		break;
 	default:
 		resolve_expr(el, e->cond, 0);
@@ -725,6 +766,77 @@ static void expand_aliases(struct elab *el, struct probe *p)
 
 /* ---- the pass ---- */
 
+static int is_target_use(const struct expr *e)
+{
+	return e->kind == EX_TARGET && strcmp(e->op, "@cast") && strcmp(e->op, "@var");
+}
+
+/* The units (functions, tracepoints...) p's derived probes from first on
+ * stand for. */
+static int count_units(const struct script *s, int first)
+{
+	int n = 0;
+
+	for (int i = first; i < s->derived.len; i++) {
+		const struct derived_probe *dp = s->derived.items[i];
+
+		n += dp->symbols.len ? dp->symbols.len : 1;
+	}
+	return n;
+}
+
+static void resolve_handler(struct elab *el, struct probe *p, struct derived_probe *dp)
+{
+	el->probe = p;
+	el->dp = dp;
+	resolve_expr(el, p->cond, 0);
+	resolve_stmt(el, p->body);
+	el->dp = NULL;
+}
+
+/* A handler that reads target variables is C for one function (or
+ * tracepoint): when p's points reached several, each gets a copy of p
+ * and a derived probe of its own, resolved here; p itself is dropped. */
+static void split_probe(struct elab *el, struct probe *p, int first)
+{
+	struct script *s = el->s;
+	int last = s->derived.len;
+
+	for (int i = first; i < last; i++) {
+		struct derived_probe *dp = s->derived.items[i];
+		int n = dp->symbols.len ? dp->symbols.len : 1;
+
+		for (int k = 0; k < n; k++) {
+			struct derived_probe *one = xmalloc(sizeof(*one));
+			struct probe *q = xcalloc(1, sizeof(*q));
+
+			*one = *dp;
+			if (dp->symbols.len) {
+				memset(&one->symbols, 0, sizeof(one->symbols));
+				vec_push(&one->symbols, dp->symbols.items[k]);
+				memset(&one->offsets, 0, sizeof(one->offsets));
+				if (dp->offsets.len)
+					vec_push(&one->offsets, dp->offsets.items[k]);
+			}
+			vec_push(&q->points, dp->point);
+			q->body = stmt_clone(p->body);
+			q->cond = expr_clone(p->cond);
+			q->loc = p->loc;
+			q->alias_depth = p->alias_depth;
+			q->alias_name = p->alias_name;
+			q->resolved = 1;
+			one->probe = q;
+			vec_push(&s->probes, q);
+			if (k == 0)
+				s->derived.items[i] = one;
+			else
+				vec_push(&s->derived, one);
+			resolve_handler(el, q, one);
+		}
+	}
+	p->points.len = 0;
+}
+
 /* Each probe in turn: aliases expanded (their probes come after), points
  * resolved by their providers, then the handler.  Probes the library
  * brings along join the end of the list as they are taken. */
@@ -735,7 +847,10 @@ static void resolve_probes(struct elab *el, int from)
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];
+		int first = s->derived.len, errors = diag_errors;
 
+		if (p->resolved)
+			continue;
 		expand_aliases(el, p);
 		if (!p->points.len)
 			continue;
@@ -753,11 +868,18 @@ static void resolve_probes(struct elab *el, int from)
 			if (dp->point->sufficient)
 				break;	/* '!': the rest are alternatives */
 		}
-		el->probe = p;
-		resolve_expr(el, p->cond, 0);
-		resolve_stmt(el, p->body);
+		p->resolved = 1;
+		if (s->derived.len == first && diag_errors > errors)
+			continue;	/* its points failed: the handler's errors would only echo that */
+		if (count_units(s, first) > 1 &&
+		    (expr_find(p->cond, is_target_use) || stmt_find(p->body, is_target_use)))
+			split_probe(el, p, first);
+		else
+			resolve_handler(el, p, s->derived.len == first + 1 ? s->derived.items[first] : NULL);
 	}
 	el->probe = NULL;
+	for (int i = 0; i < s->derived.len; i++)
+		s->derived.items[i]->index = i;
 }
 
 /* Drops the probes aliases stood for, numbering the rest. */

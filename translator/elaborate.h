@@ -11,6 +11,7 @@ struct elab {
 	struct script *s;
 	/* the probe or function being resolved */
 	struct probe *probe;
+	struct derived_probe *dp;	/* the probe's one unit, for target variables */
 	struct function *func;
 	int loop_depth;
 	/* type inference */

@@ -384,6 +384,68 @@ char *compound_operator(const char *op)
 	return xstrndup(op, strlen(op) - 1);
 }
 
+/* A target variable's C from pass 2 (see struct target_access), its
+ * placeholders filled in. */
+static char *expand_target(struct emitter *em, struct expr *e, const char *tmpl, const char *value)
+{
+	struct strbuf sb = {0};
+	char *tmp = NULL, *end, *index;
+
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] != '%' || !strchr("TVIA", p[1])) {
+			sb_addc(&sb, *p);
+			continue;
+		}
+		p++;
+		if (*p == 'T') {
+			if (!tmp)
+				tmp = new_tmp(em, e);
+			sb_add(&sb, tmp);
+		} else if (*p == 'V') {
+			sb_add(&sb, value);
+		} else if (*p == 'A') {	/* @cast's pointer */
+			index = emit_expr(em, e->args.items[0]);
+			sb_add(&sb, index);
+			free(index);
+		} else {
+			index = emit_expr(em, e->steps.items[strtol(p + 1, &end, 10)]->index);
+			sb_printf(&sb, "(%s)", index);
+			free(index);
+			p = end - 1;
+		}
+	}
+	free(tmp);
+	return sb_steal(&sb);
+}
+
+static char *emit_target(struct emitter *em, struct expr *e)
+{
+	struct strbuf sb = {0}, text = {0};
+	char *read = expand_target(em, e, e->access->read, NULL);
+
+	print_expr(&text, e);	/* what it reads, for the reader of the C */
+	if (!strstr(text.buf, "*/"))
+		sb_printf(&sb, "/* %s */ ", text.buf);
+	free(text.buf);
+	sb_add(&sb, read);
+	free(read);
+	return checked(em, &sb);
+}
+
+/* $var = v (pass 2 allows only '='): the value stored is the value. */
+static char *emit_target_assign(struct emitter *em, struct expr *e)
+{
+	struct strbuf sb = {0};
+	char *rhs = emit_expr(em, e->rhs);
+	char *store = expand_target(em, e->lhs, e->lhs->access->write, "stp_v");
+
+	sb_printf(&sb, "({ %sstp_v = %s; %s; stp_v; })", e->type == TYPE_STRING ? "const char *" : "int64_t ",
+		  rhs, store);
+	free(rhs);
+	free(store);
+	return checked(em, &sb);
+}
+
 static char *emit_assign(struct emitter *em, struct expr *e)
 {
 	char *lhs = emit_expr(em, e->lhs);
@@ -447,11 +509,13 @@ char *emit_expr(struct emitter *em, struct expr *e)
 			return emit_stat_add(em, e);
 		if (e->lhs->kind == EX_INDEX)
 			return emit_index_assign(em, e);
+		if (e->lhs->kind == EX_TARGET)
+			return emit_target_assign(em, e);
 		return emit_assign(em, e);
 	case EX_INDEX:
 		return emit_index(em, e);
 	case EX_TARGET:
-		break;	/* pass 2 rejects them until DWARF probes exist */
+		return emit_target(em, e);
 	case EX_IN:
 		return emit_in(em, e);
 	case EX_TERNARY:

@@ -112,8 +112,7 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* The bytes at virtual address addr of a loaded section, or NULL. */
-static const unsigned char *bytes_at(Elf *elf, uint64_t addr, size_t len)
+const unsigned char *elf_bytes_at(Elf *elf, uint64_t addr, size_t len)
 {
 	Elf_Scn *scn = NULL;
 
@@ -140,8 +139,9 @@ struct loader {
 	VEC(char *) exported;
 };
 
-static void note_symbol(struct loader *ld, const char *name, const GElf_Sym *sym, const char *section)
+static void note_symbol(void *arg, const char *name, const GElf_Sym *sym, const char *section)
 {
+	struct loader *ld = arg;
 	struct kfunc f = {0};
 
 	if (!strcmp(name, "__start_kprobe_blacklist"))
@@ -172,14 +172,15 @@ static void note_symbol(struct loader *ld, const char *name, const GElf_Sym *sym
 	vec_push(&ld->funcs, f);
 }
 
-static void read_symbols(struct loader *ld)
+void elf_each_symbol(Elf *elf, void (*fn)(void *arg, const char *name, const GElf_Sym *sym, const char *section),
+		     void *arg)
 {
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
 
-	if (elf_getshdrstrndx(ld->elf, &shstrndx) != 0)
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
 		return;
-	while ((scn = elf_nextscn(ld->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
 
@@ -194,13 +195,13 @@ static void read_symbols(struct loader *ld)
 
 			if (!gelf_getsym(data, (int)i, &sym))
 				continue;
-			name = elf_strptr(ld->elf, sh.sh_link, sym.st_name);
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
 			if (!name || !*name)
 				continue;
-			in = sym.st_shndx < SHN_LORESERVE ? elf_getscn(ld->elf, sym.st_shndx) : NULL;
+			in = sym.st_shndx < SHN_LORESERVE ? elf_getscn(elf, sym.st_shndx) : NULL;
 			if (in && gelf_getshdr(in, &in_sh))
-				section = elf_strptr(ld->elf, shstrndx, in_sh.sh_name);
-			note_symbol(ld, name, &sym, section);
+				section = elf_strptr(elf, shstrndx, in_sh.sh_name);
+			fn(arg, name, &sym, section);
 		}
 	}
 }
@@ -228,7 +229,7 @@ static struct kfunc *function_at(struct kfunc **sorted, int n, uint64_t addr)
 static size_t read_addresses(struct loader *ld, uint64_t start, uint64_t stop, uint64_t **out)
 {
 	size_t n = stop > start ? (stop - start) / 8 : 0;
-	const unsigned char *p = n ? bytes_at(ld->elf, start, n * 8) : NULL;
+	const unsigned char *p = n ? elf_bytes_at(ld->elf, start, n * 8) : NULL;
 
 	if (!p)
 		return 0;
@@ -321,7 +322,7 @@ static struct kfunc_table *load_table(const char *path, char **why)
 		*why = xasprintf("%s is not an ELF file", path);
 		return NULL;
 	}
-	read_symbols(&ld);
+	elf_each_symbol(ld.elf, note_symbol, &ld);
 	t = xcalloc(1, sizeof(*t));
 	t->path = xstrdup(path);
 	finish_table(t, &ld);
@@ -334,9 +335,7 @@ static struct kfunc_table *load_table(const char *path, char **why)
 	return t;
 }
 
-/* Where the kernel's debuginfo image is, as Debian's -dbg package and a
- * kernel build tree put it. */
-static char *find_vmlinux(const char *release)
+char *find_vmlinux(const char *release)
 {
 	char *candidates[] = {
 		xasprintf("/usr/lib/debug/boot/vmlinux-%s", release),
@@ -385,38 +384,93 @@ static char *find_module(const char *release, const char *module)
 	return found;
 }
 
-const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why)
+/* A module's image with debug information if there is one: Debian's -dbg
+ * package keeps those apart from the stripped ones it loads. */
+static char *debug_module(const char *path)
 {
-	static struct {
-		char *key;
-		struct kfunc_table *table;
-	} cache[64];
-	static int ncache;
-	char *key = xasprintf("%s/%s", release, module ? module : "");
-	char *path;
+	char *debug = xasprintf("/usr/lib/debug%s", path);
 
-	for (int i = 0; i < ncache; i++)
-		if (!strcmp(cache[i].key, key)) {
-			free(key);
-			return cache[i].table;
-		}
+	if (access(debug, R_OK) == 0)
+		return debug;
+	free(debug);
+	return xstrdup(path);
+}
+
+char *kernel_image_path(const char *release, const char *module, char **why)
+{
+	char *path, *found;
+
+	if (module && strchr(module, '/')) {
+		if (access(module, R_OK) == 0)
+			return xstrdup(module);
+		*why = xasprintf("cannot read module %s", module);
+		return NULL;
+	}
 	path = module ? find_module(release, module) : find_vmlinux(release);
 	if (!path) {
 		*why = module ? xasprintf("no module '%s' for kernel %s", module, release) :
 				xasprintf("no debug information for kernel %s (install linux-image-%s-dbg, "
 					  "or the package that provides /usr/lib/debug/boot/vmlinux-%s)",
 					  release, release, release);
-		free(key);
 		return NULL;
 	}
-	if (ncache == 64) {
-		*why = xstrdup("too many modules");
+	if (!module)
+		return path;
+	found = debug_module(path);
+	free(path);
+	return found;
+}
+
+void *image_cache_get(struct image_cache *c, const char *release, const char *module,
+		      void *(*open)(const char *path, const char *module, char **why), char **why)
+{
+	char *key = xasprintf("%s/%s", release, module ? module : ""), *path;
+	void *obj;
+
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->entries[i].key, key)) {
+			free(key);
+			if (!c->entries[i].obj)
+				*why = xstrdup(c->entries[i].why);
+			return c->entries[i].obj;
+		}
+	path = kernel_image_path(release, module, why);
+	obj = path ? open(path, module, why) : NULL;
+	free(path);
+	if (c->n == IMAGE_CACHE_SIZE) {	/* not kept: opened again next time */
 		free(key);
-		return NULL;
+		return obj;
 	}
-	cache[ncache].key = key;
-	cache[ncache].table = load_table(path, why);
-	return cache[ncache++].table;
+	c->entries[c->n].key = key;
+	c->entries[c->n].obj = obj;
+	c->entries[c->n++].why = obj ? NULL : xstrdup(*why);
+	return obj;
+}
+
+static void *open_table(const char *path, const char *module, char **why)
+{
+	(void)module;
+	return load_table(path, why);
+}
+
+const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why)
+{
+	static struct image_cache cache;
+
+	return image_cache_get(&cache, release, module, open_table, why);
+}
+
+char *module_name(const char *module)
+{
+	const char *base = strrchr(module, '/');
+	char *name = xstrdup(base ? base + 1 : module), *dot = strstr(name, ".ko");
+
+	if (dot && !dot[3])
+		*dot = '\0';
+	for (char *p = name; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return name;
 }
 
 const struct kfunc *kfunc_find(const struct kfunc_table *t, const char *name)

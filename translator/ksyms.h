@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <gelf.h>
 #include <stdint.h>
 
 struct kfunc {
@@ -25,8 +26,41 @@ struct kfunc_table {
 /* The table of release's kernel (module NULL) or of one of its modules;
  * loaded once per run.  NULL, with *why set, if there is none. */
 const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why);
+/* A run's objects of each image (symbol tables, debug images), opened
+ * once per (release, module); a failure is remembered with its reason. */
+#define IMAGE_CACHE_SIZE 64
+struct image_cache {
+	struct {
+		char *key;
+		void *obj;
+		char *why;
+	} entries[IMAGE_CACHE_SIZE];
+	int n;
+};
+
+/* The cached object for (release, module), opened with open(path of
+ * kernel_image_path, module, why) the first time; NULL with *why set. */
+void *image_cache_get(struct image_cache *c, const char *release, const char *module,
+		      void *(*open)(const char *path, const char *module, char **why), char **why);
+
+/* The image the tables (and the debug information) come from: the debug
+ * vmlinux, a module's .ko (from modules.dep, its -dbg copy if there is
+ * one), or module itself when it is a path.  NULL, with *why set. */
+char *kernel_image_path(const char *release, const char *module, char **why);
+/* The name the running kernel knows a module by: "stp_testmod" for
+ * "/path/to/stp-testmod.ko". */
+char *module_name(const char *module);
 const struct kfunc *kfunc_find(const struct kfunc_table *t, const char *name);
 /* Up to max names of t closest to name, closest first; how many. */
 int kfunc_similar(const struct kfunc_table *t, const char *name, const char **out, int max);
+
+/* Helpers for other readers of these images (tracepoints.c): where
+ * release's debuginfo vmlinux is (malloc'd; NULL if there is none); fn on
+ * each named symbol of elf, with its section's name or NULL; the bytes at
+ * virtual address addr of a section with contents, or NULL. */
+char *find_vmlinux(const char *release);
+void elf_each_symbol(Elf *elf, void (*fn)(void *arg, const char *name, const GElf_Sym *sym, const char *section),
+		     void *arg);
+const unsigned char *elf_bytes_at(Elf *elf, uint64_t addr, size_t len);
 
 #endif

@@ -5,6 +5,7 @@
  * the variables a probe on each point can use, with their types. */
 #include "session.h"
 
+#include "dwarf.h"
 #include "probes.h"
 
 #include <fnmatch.h>
@@ -45,14 +46,28 @@ static void add_fixed_points(const char *pattern, name_vec *names)
 }
 
 /* kernel.function("vfs_*") lists as each function it found. */
-static void add_functions(const struct derived_probe *dp, const char *vars, name_vec *names)
+/* kernel.function("vfs_*") lists as each function it found, with its
+ * source file and line when there is debug information, and with -L its
+ * parameters. */
+static void add_functions(const struct session *s, const struct derived_probe *dp, const char *vars,
+			  int with_variables, name_vec *names)
 {
-	for (int i = 0; i < dp->symbols.len; i++) {
-		char *where = dp->module ? xasprintf("module(\"%s\")", dp->module) : xstrdup("kernel");
+	struct probe_context ctx = { .release = s->release };
 
-		vec_push(names, xasprintf("%s.function(\"%s\")%s%s", where, dp->symbols.items[i],
-					  dp->is_return ? ".return" : "", vars));
+	for (int i = 0; i < dp->symbols.len; i++) {
+		const char *name = dp->symbols.items[i];
+		char *where = dp->module ? xasprintf("module(\"%s\")", dp->module) : xstrdup("kernel");
+		char *decl = dwarf_function_where(&ctx, dp->module, name);
+		struct strbuf params = {0};
+
+		sb_add(&params, "");
+		if (with_variables)
+			dwarf_list_params(&params, &ctx, dp->module, name, dp->is_return);
+		vec_push(names, xasprintf("%s.function(\"%s%s%s\")%s%s%s", where, name, decl ? "@" : "",
+					  decl ? decl : "", dp->is_return ? ".return" : "", params.buf, vars));
 		free(where);
+		free(decl);
+		free(params.buf);
 	}
 }
 
@@ -80,7 +95,18 @@ int list_probe_points(struct session *s, const char *pattern, int with_variables
 				continue;	/* a probe of a library file the pattern took in */
 			vars = with_variables ? probe_variables(dp->probe) : xstrdup("");
 			if (dp->provider == &kernel_function_provider && !dp->probe->alias_name) {
-				add_functions(dp, vars, &names);	/* one line per function */
+				add_functions(s, dp, vars, with_variables, &names);	/* one line per function */
+				free(vars);
+				continue;
+			}
+			if (dp->provider == &tracepoint_provider && !dp->probe->alias_name) {
+				for (int k = 0; k < dp->symbols.len; k++) {	/* and per tracepoint */
+					char *point = tracepoint_point_name(s->release, dp->symbols.items[k],
+									    with_variables);
+
+					vec_push(&names, xasprintf("%s%s", point, vars));
+					free(point);
+				}
 				free(vars);
 				continue;
 			}

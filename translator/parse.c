@@ -151,6 +151,7 @@ static void parse_target_steps(struct parser *ps, struct expr *e)
 {
 	for (;;) {
 		struct target_step *st;
+		struct loc at = ps->tok.loc;
 
 		if (accept_op(ps, "->")) {
 			st = xcalloc(1, sizeof(*st));
@@ -165,6 +166,7 @@ static void parse_target_steps(struct parser *ps, struct expr *e)
 		} else {
 			break;
 		}
+		st->loc = at;
 		vec_push(&e->steps, st);
 	}
 	if (is_op(&ps->tok, "$") && adjacent_to_previous(ps)) {
@@ -297,7 +299,8 @@ static int has_wildcard(const struct expr *e)
 
 static int is_lvalue(const struct expr *e)
 {
-	return e->kind == EX_VAR || (e->kind == EX_INDEX && !has_wildcard(e));
+	return e->kind == EX_VAR || (e->kind == EX_INDEX && !has_wildcard(e)) ||
+	       (e->kind == EX_TARGET && e->op[0] == '$');	/* pass 2 says which are writable */
 }
 
 static struct expr *parse_postfix(struct parser *ps)

@@ -10,6 +10,7 @@
  * target variables, which need the DWARF side. */
 #include "probes.h"
 
+#include "dwarf.h"
 #include "ksyms.h"
 
 #include <fnmatch.h>
@@ -19,10 +20,73 @@
 
 struct function_query {
 	const char *module;	/* NULL: the kernel */
-	const char *pattern;
+	const char *pattern;	/* of the function's name */
+	char *file;		/* FUNC@FILE: of its source file, or NULL */
+	int line;		/* FUNC@FILE:LINE: the line it starts at, or 0 */
+	int statement;		/* kernel.statement: LINE is a line of its body */
+	char *why_no_line;	/* kernel.statement: why the last one had none */
+	const struct probe_context *ctx;
 	int is_return, exported_only;
 	const struct probe_component *where;	/* the function("...") component */
 };
+
+/* "NAME@FILE" or "NAME@FILE:LINE": the parts, into q. */
+static int split_file_pattern(struct function_query *q)
+{
+	char *at = strchr(q->pattern, '@'), *colon, *end;
+
+	q->file = xstrdup(at + 1);
+	q->pattern = xstrndup(q->pattern, at - q->pattern);
+	colon = strrchr(q->file, ':');
+	if (colon) {
+		*colon = '\0';
+		q->line = (int)strtol(colon + 1, &end, 10);
+		if (*end || q->line <= 0) {
+			diag("semantic", &q->where->arg->loc, "'%s' is not a line number (FUNCTION@FILE:LINE)",
+			     colon + 1);
+			return -1;
+		}
+	}
+	if (!*q->file || !*q->pattern) {
+		diag("semantic", &q->where->arg->loc, "expected FUNCTION@FILE or FUNCTION@FILE:LINE");
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the file pattern matches the path or a tail of it after a '/'
+ * ("read_write.c" finds fs/read_write.c). */
+static int file_matches(const char *pattern, const char *path)
+{
+	for (const char *p = path; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+		if (!fnmatch(pattern, p, 0))
+			return 1;
+	return 0;
+}
+
+/* FUNC@FILE[:LINE]: where the debug information says f is defined.  For
+ * kernel.statement, *offset is where LINE's code starts in it. */
+static int in_file(struct function_query *q, const char *name, uint64_t *offset)
+{
+	char *where = dwarf_function_where(q->ctx, q->module, name), *colon;
+	int ok;
+
+	if (!where)
+		return 0;
+	colon = strrchr(where, ':');
+	*colon = '\0';
+	if (q->statement) {
+		ok = file_matches(q->file, where);
+		free(q->why_no_line);
+		q->why_no_line = NULL;
+		if (ok && dwarf_statement_offset(q->ctx, q->module, name, q->line, offset, &q->why_no_line) != 0)
+			ok = 0;
+	} else {
+		ok = file_matches(q->file, where) && (!q->line || atoi(colon + 1) == q->line);
+	}
+	free(where);
+	return ok;
+}
 
 /* Parses kernel.function("P") / module("M").function("P") and their
  * suffixes into q; 0 if pp isn't one of ours, -1 if it is but wrong. */
@@ -36,7 +100,7 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 		q->module = component_string(pp, 0, "name");
 		if (!q->module)
 			return -1;
-		if (strpbrk(q->module, "*?[")) {
+		if (!strchr(q->module, '/') && strpbrk(q->module, "*?[")) {
 			diag("semantic", &pp->comps.items[0]->arg->loc, "module(\"NAME\") takes one module's name "
 			     "(no wildcards yet)");
 			return -1;
@@ -45,12 +109,15 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 	} else {
 		return 0;
 	}
-	if (component_is(pp, i, "statement") || component_is(pp, i, "trace")) {
-		diag("semantic", &pp->comps.items[i]->loc, "%s.%s needs the DWARF support, not there yet",
-		     pp->comps.items[0]->name, pp->comps.items[i]->name);
+	if (component_is(pp, i, "trace"))
+		return 0;	/* probe_tracepoint.c's, when it matched nothing optional */
+	q->statement = component_is(pp, i, "statement");
+	if (q->statement && pp->comps.items[i]->arg && pp->comps.items[i]->arg->kind == EX_NUMBER) {
+		diag("semantic", &pp->comps.items[i]->loc, "%s.statement(ADDRESS).absolute is not supported yet",
+		     pp->comps.items[0]->name);
 		return -1;
 	}
-	if (!component_is(pp, i, "function")) {
+	if (!q->statement && !component_is(pp, i, "function")) {
 		diag("semantic", &pp->loc, "expected %s.function(\"PATTERN\")", pp->comps.items[0]->name);
 		return -1;
 	}
@@ -62,8 +129,15 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 		diag("semantic", &q->where->arg->loc, "function(\"\") needs a pattern");
 		return -1;
 	}
-	if (strchr(q->pattern, '@')) {
-		diag("semantic", &q->where->arg->loc, "@FILE and @FILE:LINE need the DWARF support, not there yet");
+	if (strchr(q->pattern, '@') && split_file_pattern(q) < 0)
+		return -1;
+	if (q->statement && !q->line) {
+		diag("semantic", &q->where->arg->loc, "statement(\"%s\") needs a line: FUNCTION@FILE:LINE", q->pattern);
+		return -1;
+	}
+	if (q->statement && i + 1 < pp->comps.len) {
+		diag("semantic", &pp->comps.items[i + 1]->loc, "unexpected '.%s' after statement(\"...\")",
+		     pp->comps.items[i + 1]->name);
 		return -1;
 	}
 	for (i++; i < pp->comps.len; i++) {
@@ -82,7 +156,7 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 bad:
 	diag("semantic", &pp->comps.items[i]->loc, "unexpected '.%s' after function(\"%s\")%s",
 	     pp->comps.items[i]->name, q->pattern,
-	     !strcmp(pp->comps.items[i]->name, "inline") ? " (.inline needs the DWARF support)" : "");
+	     !strcmp(pp->comps.items[i]->name, "inline") ? " (.inline is not supported yet)" : "");
 	return -1;
 }
 
@@ -95,7 +169,7 @@ static char *syscall_alias(const char *pattern)
 
 /* Adds the functions of t matching pattern to dp; counts the skipped ones
  * by reason.  Returns how many matched at all. */
-static int match_functions(const struct kfunc_table *t, const struct function_query *q, const char *pattern,
+static int match_functions(const struct kfunc_table *t, struct function_query *q, const char *pattern,
 			   struct derived_probe *dp, const char **reasons, int *counts, int nreasons)
 {
 	int matched = 0;
@@ -107,10 +181,16 @@ static int match_functions(const struct kfunc_table *t, const struct function_qu
 
 		if (fnmatch(pattern, f->name, 0) || (q->exported_only && !f->exported))
 			continue;
+		uint64_t offset = 0;
+
+		if (q->file && !in_file(q, f->name, &offset))
+			continue;
 		matched++;
 		why = f->why_not ? f->why_not : dp->wildcard ? f->why_by_name : NULL;
 		if (!why) {
 			vec_push(&dp->symbols, f->name);
+			if (q->statement)
+				vec_push(&dp->offsets, offset);
 			continue;
 		}
 		for (r = 0; r < nreasons && reasons[r] && strcmp(reasons[r], why); r++)
@@ -145,7 +225,7 @@ static void say_no_match(const struct kfunc_table *t, const struct function_quer
 static int resolve_kernel_function(struct probe_point *pp, struct derived_probe *dp,
 				   const struct probe_context *ctx)
 {
-	struct function_query q = {0};
+	struct function_query q = { .ctx = ctx };
 	const struct kfunc_table *t;
 	const char *reasons[16] = {0};
 	int counts[16] = {0}, matched, skipped = 0, r = parse_query(pp, &q);
@@ -189,14 +269,29 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 		return -1;
 	}
 	free(why_skipped.buf);
-	if (!pp->optional)
+	if (!pp->optional && q.why_no_line && !dp->wildcard)
+		diag("semantic", &q.where->arg->loc, "%s", q.why_no_line);
+	else if (!pp->optional)
 		say_no_match(t, &q);
 	return pp->optional ? 0 : -1;
+}
+
+/* $vars of one function (elaborate.c gives each its own handler). */
+static int kernel_function_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
+				  int quiet)
+{
+	if (dp->symbols.len != 1)
+		return 0;
+	if (dp->offsets.len)
+		return dwarf_resolve_target_at(ctx, dp->module, dp->symbols.items[0], dp->offsets.items[0], e, quiet);
+	return dwarf_resolve_target_saving(ctx, dp->module, dp->symbols.items[0], dp->is_return, e, quiet,
+					   &dp->entry_saves);
 }
 
 const struct provider kernel_function_provider = {
 	.name = "kernel.function",
 	.resolve = resolve_kernel_function,
+	.resolve_target = kernel_function_target,
 	.emit_decls = emit_kprobe_decls,
 	.emit_fields = emit_kprobe_fields,
 };

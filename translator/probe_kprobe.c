@@ -5,6 +5,8 @@
  * and there are no target variables. */
 #include "probes.h"
 
+#include "ksyms.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,15 +74,30 @@ void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 {
 	sb_printf(sb, "static const char *const dp_%d_symbols[] = {", dp->index);
 	for (int i = 0; i < dp->symbols.len; i++) {
-		char *name = xasprintf("%s%s%s", dp->module ? dp->module : "", dp->module ? ":" : "",
-				       dp->symbols.items[i]);
+		char *module = dp->module ? module_name(dp->module) : NULL;
+		char *name = xasprintf("%s%s%s", module ? module : "", module ? ":" : "", dp->symbols.items[i]);
 
 		sb_add(sb, "\n\t");
 		sb_add_quoted(sb, name);	/* names are checked, but C stays C */
 		sb_addc(sb, ',');
 		free(name);
+		free(module);
 	}
 	sb_add(sb, "\n};");
+	if (dp->offsets.len) {	/* kernel.statement: where in each function */
+		sb_printf(sb, "\nstatic const unsigned int dp_%d_offsets[] = {", dp->index);
+		for (int i = 0; i < dp->offsets.len; i++)
+			sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->offsets.items[i]);
+		sb_add(sb, " };");
+	}
+	if (!dp->entry_saves.len)
+		return;
+	sb_printf(sb, "\n\n/* @entry: what the .return probe needs of the entry */\n"
+		  "static void dp_%d_entry(struct stp_context *c)\n{\n\tint64_t *saved = c->entry_data;\n\n",
+		  dp->index);
+	for (int i = 0; i < dp->entry_saves.len; i++)
+		sb_printf(sb, "\tsaved[%d] = %s;\n", i, dp->entry_saves.items[i]);
+	sb_add(sb, "}");
 }
 
 void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
@@ -89,6 +106,11 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
 		  ".is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->symbols.len,
 		  dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
 		  dp->wildcard ? "true" : "false");
+	if (dp->offsets.len)
+		sb_printf(sb, ", .offsets = dp_%d_offsets", dp->index);
+	if (dp->entry_saves.len)
+		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %d * sizeof(int64_t)", dp->index,
+			  dp->entry_saves.len);
 }
 
 const struct provider kprobe_provider = {

@@ -8,7 +8,10 @@ const struct provider *const all_providers[] = {
 	&begin_end_provider,
 	&timer_provider,
 	&kprobe_provider,
+	&tracepoint_provider,	/* before kernel.function: kernel.trace is ours */
 	&kernel_function_provider,
+	&procfs_provider,
+	&perf_provider,
 };
 const int n_providers = sizeof(all_providers) / sizeof(all_providers[0]);
 

@@ -21,6 +21,13 @@ struct derived_probe {
 	const char *module;	/* kprobes: their module, or NULL for the kernel */
 	int is_return;		/* kprobes: .return */
 	int wildcard;		/* kprobes: from a pattern, so some may fail */
+	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
+	VEC(uint64_t) offsets;	/* kernel.statement: bytes into each symbol */
+	const char *procfs_file;	/* procfs: the file under /proc/systemtap/MODULE */
+	int procfs_write;	/* procfs: .write, else .read */
+	int64_t procfs_maxsize;	/* procfs: .read.maxsize(N), or 0 */
+	const char *perf_type, *perf_config;	/* perf: C expressions */
+	int64_t perf_sample;	/* perf: .sample(N) */
 	int index;
 };
 
@@ -40,6 +47,13 @@ struct provider {
 	/* The C designators of the runtime's struct stp_probe for dp, e.g.
 	 * ".kind = STP_PROBE_TIMER, .period_ns = 1000000". */
 	void (*emit_fields)(struct strbuf *sb, const struct derived_probe *dp);
+	/* Optional: target variable e ($name..., @entry(...)) in dp's handler.
+	 * By then dp has one unit (at most one symbol: see split_probe in
+	 * elaborate.c) and the steps' index expressions are resolved.
+	 * 1: e->access is set; 0: dp has no such variable (reported unless
+	 * quiet, as @defined asks); -1: wrong (reported). */
+	int (*resolve_target)(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
+			      int quiet);
 	/* For -l: the points it has that take no argument; NULL-ended. */
 	const char *const *fixed_points;
 };
@@ -48,6 +62,9 @@ extern const struct provider begin_end_provider;
 extern const struct provider timer_provider;
 extern const struct provider kprobe_provider;
 extern const struct provider kernel_function_provider;
+extern const struct provider tracepoint_provider;
+extern const struct provider procfs_provider;
+extern const struct provider perf_provider;
 /* All of them, in the order they are asked. */
 extern const struct provider *const all_providers[];
 extern const int n_providers;
@@ -59,6 +76,10 @@ int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const 
 /* Symbol-based kprobes' C (probe_kprobe.c), for kernel.function too. */
 void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp);
 void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
+
+/* For -l/-L (probe_tracepoint.c): kernel.trace("SYSTEM:NAME") for the
+ * tracepoint name of release's kernel, with " $arg:type" each if asked. */
+char *tracepoint_point_name(const char *release, const char *name, int with_args);
 
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);

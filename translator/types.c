@@ -212,7 +212,13 @@ static enum type infer(struct elab *el, struct expr *e)
 		t = TYPE_LONG;
 		break;
 	case EX_TARGET:
-		t = TYPE_LONG;	/* reported in resolve_target */
+		/* the script's own parts: indices, and @cast's pointer */
+		for (int i = 0; i < e->steps.len; i++)
+			if (e->steps.items[i]->index)
+				expect(el, e->steps.items[i]->index, TYPE_LONG);
+		if (!strcmp(e->op, "@cast"))
+			expect(el, e->args.items[0], TYPE_LONG);
+		t = e->access ? e->access->type : TYPE_LONG;	/* else reported in pass 2 */
 		break;
 	case EX_CALL: t = infer_call(el, e); break;
 	case EX_UNARY:

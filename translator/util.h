@@ -52,6 +52,8 @@ void sb_add_quoted(struct strbuf *sb, const char *s);
 		(v)->items[(v)->len++] = (x); \
 	} while (0)
 
+typedef VEC(char *) string_vec;
+
 /* "KIND error: MSG at FILE:LINE:COL", the source line and a caret, on
  * stderr.  Counts errors so a pass can report failure at its end. */
 void vwarn(const struct loc *loc, const char *fmt, va_list ap);

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Target variables: the translator turns $var->member and friends into C
+ * that reads the probe's registers (c->regs) and memory through these
+ * accessors.  A read that faults sets the hit's error ("kernel read fault
+ * at 0x..." near the operator that did it) and yields 0: the probe then
+ * stops at its next check, and the kernel never sees the fault.
+ */
+
+static u64 stp_kread(struct stp_context *c, unsigned long addr, size_t size, const char *near)
+{
+	u64 v = 0;	/* little-endian: the low bytes are the value */
+
+	if (unlikely(c->error))
+		return 0;
+	if (copy_from_kernel_nofault(&v, (const void *)addr, size)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "kernel read fault at 0x%016lx", addr);
+		stp_error(c, msg, near);
+		return 0;
+	}
+	return v;
+}
+
+/* Guru mode only: the translator refuses writes without -g. */
+static __maybe_unused void stp_kwrite(struct stp_context *c, unsigned long addr, size_t size, u64 v,
+				      const char *near)
+{
+	if (unlikely(c->error))
+		return;
+	if (copy_to_kernel_nofault((void *)addr, &v, size)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "kernel write fault at 0x%016lx", addr);
+		stp_error(c, msg, near);
+	}
+}
+
+/* $var$ and $$parms: appends to a MAXSTRINGLEN buffer, cutting at its end. */
+static __printf(2, 3) void stp_pretty_add(char *buf, const char *fmt, ...)
+{
+	size_t len = strnlen(buf, MAXSTRINGLEN);
+	va_list ap;
+
+	if (len >= MAXSTRINGLEN - 1)
+		return;
+	va_start(ap, fmt);
+	vscnprintf(buf + len, MAXSTRINGLEN - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copies the C string at addr into dst (size bytes, always terminated);
+ * its length, or -EFAULT.  Reads go up to 8 aligned bytes at a time, so
+ * none crosses into a page the string doesn't reach.  (The kernel's
+ * strncpy_from_kernel_nofault is not exported to modules.)
+ */
+static __maybe_unused long stp_kernel_string_copy(char *dst, unsigned long addr, size_t size)
+{
+	size_t len = 0;
+
+	while (len + 1 < size) {
+		char chunk[8];
+		size_t n = 8 - ((addr + len) & 7), i;
+
+		if (copy_from_kernel_nofault(chunk, (const void *)(addr + len), n))
+			return -EFAULT;
+		for (i = 0; i < n && len + 1 < size; i++, len++) {
+			dst[len] = chunk[i];
+			if (!chunk[i])
+				return len;
+		}
+	}
+	dst[len] = '\0';
+	return len;
+}
+
+/*
+ * A C string in kernel memory, quoted and escaped; max bounds a char
+ * array (0: a pointer, read up to MAXSTRINGLEN).  An unreadable one
+ * shows as its address: pretty printing never fails the probe.
+ */
+static __maybe_unused void stp_pretty_string(char *buf, unsigned long addr, size_t max)
+{
+	char text[MAXSTRINGLEN];
+	size_t limit = max && max < sizeof(text) ? max : sizeof(text) - 1;
+	long n;
+
+	if (stp_kernel_string_copy(text, addr, limit + 1) < 0) {
+		stp_pretty_add(buf, "0x%lx", addr);
+		return;
+	}
+	stp_pretty_add(buf, "\"");
+	for (n = 0; text[n]; n++) {
+		unsigned char ch = text[n];
+
+		if (ch == '"' || ch == '\\')
+			stp_pretty_add(buf, "\\%c", ch);
+		else if (ch == '\n')
+			stp_pretty_add(buf, "\\n");
+		else if (ch < 32 || ch > 126)
+			stp_pretty_add(buf, "\\%03o", ch);
+		else
+			stp_pretty_add(buf, "%c", ch);
+	}
+	stp_pretty_add(buf, "\"");
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# A read the dwarf_vmlinux probes recognise by its file name.
+cat dwarf_vmlinux.data

@@ -1,0 +1,963 @@
+/* DWARF queries for target variables: the debug image of the kernel or a
+ * module (libdwfl applies a module's relocations), a function by name
+ * (from the symbol table straight to its compilation unit through the
+ * address ranges: never a walk over every unit), the scopes and
+ * variables at a probe address, type names, and location expressions
+ * turned into C that reads the probe's registers and, fault-safe, memory.
+ *
+ * The C refers to the runtime's context `c` (c->regs: the pt_regs the
+ * probe saw), to stp_kread() (runtime/target.c) and, for a variable at a
+ * fixed kernel address, to stp_kernel_offset (KASLR's shift). */
+#include "dwarf.h"
+
+#include "ksyms.h"
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct dwarf_symbol {
+	const char *name;
+	uint64_t addr;
+};
+
+struct unit_index;
+
+struct dwarf_image {
+	char *path;
+	int is_kernel;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwarf *dw;
+	Dwarf_Addr bias;
+	struct dwarf_symbol *funcs;	/* sorted by name, for dwarf_function */
+	int nfuncs;
+	uint64_t jiffies_addr;	/* the kernel's, for static data (DW_OP_addr) */
+	VEC(struct unit_index *) units;	/* see unit_index() */
+	char **where;		/* the kernel's: funcs[i]'s "file:line" (see where_index) */
+};
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+static int by_symbol_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dwarf_symbol *)a)->name, ((const struct dwarf_symbol *)b)->name);
+}
+
+static void load_function_symbols(struct dwarf_image *im)
+{
+	int n = dwfl_module_getsymtab(im->mod);
+
+	im->funcs = xcalloc(n > 0 ? n : 1, sizeof(*im->funcs));
+	for (int i = 0; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr addr;
+		const char *name = dwfl_module_getsym_info(im->mod, i, &sym, &addr, NULL, NULL, NULL);
+
+		if (name && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF)
+			im->funcs[im->nfuncs++] = (struct dwarf_symbol){ name, addr };
+		if (name && im->is_kernel && !strcmp(name, "jiffies"))
+			im->jiffies_addr = addr;
+	}
+	qsort(im->funcs, im->nfuncs, sizeof(*im->funcs), by_symbol_name);
+}
+
+static struct dwarf_image *open_image(const char *path, int is_kernel, char **why)
+{
+	struct dwarf_image *im = xcalloc(1, sizeof(*im));
+
+	im->path = xstrdup(path);
+	im->is_kernel = is_kernel;
+	im->dwfl = dwfl_begin(&offline_callbacks);
+	if (im->dwfl)
+		im->mod = dwfl_report_offline(im->dwfl, is_kernel ? "kernel" : "module", path, -1);
+	if (!im->mod || dwfl_report_end(im->dwfl, NULL, NULL) != 0) {
+		*why = xasprintf("cannot read %s: %s", path, dwfl_errmsg(-1));
+		return NULL;
+	}
+	im->dw = dwfl_module_getdwarf(im->mod, &im->bias);
+	if (!im->dw) {
+		*why = xasprintf("%s has no debug information", path);
+		return NULL;
+	}
+	load_function_symbols(im);
+	return im;
+}
+
+static void *open_debug_image(const char *path, const char *module, char **why)
+{
+	return open_image(path, module == NULL, why);
+}
+
+struct dwarf_image *dwarf_image(const char *release, const char *module, char **why)
+{
+	static struct image_cache cache;
+
+	return image_cache_get(&cache, release, module, open_debug_image, why);
+}
+
+int dwarf_image_is_kernel(const struct dwarf_image *im)
+{
+	return im->is_kernel;
+}
+
+uint64_t dwarf_entry_pc(Dwarf_Die *fn)
+{
+	Dwarf_Addr pc = 0;
+
+	dwarf_entrypc(fn, &pc);
+	return pc;
+}
+
+/* One unit's functions by entry address, built the first time a lookup
+ * lands in the unit: listing every function of the kernel visits each
+ * unit's top level once instead of once per function. */
+struct unit_entry {
+	uint64_t pc;
+	Dwarf_Off die;
+};
+
+struct unit_index {
+	Dwarf_Off cu;
+	struct unit_entry *entries;
+	int n;
+};
+
+typedef VEC(struct unit_entry) unit_entries;
+
+static void index_subprograms(Dwarf_Die *parent, unit_entries *out)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		Dwarf_Addr entry;
+
+		if (tag == DW_TAG_subprogram && dwarf_entrypc(&child, &entry) == 0)
+			vec_push(out, ((struct unit_entry){ entry, dwarf_dieoffset(&child) }));
+		else if (tag == DW_TAG_namespace)
+			index_subprograms(&child, out);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+static int by_pc(const void *a, const void *b)
+{
+	const struct unit_entry *x = a, *y = b;
+
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+static struct unit_index *unit_index(struct dwarf_image *im, Dwarf_Die *cu)
+{
+	Dwarf_Off off = dwarf_dieoffset(cu);
+	unit_entries entries = {0};
+	struct unit_index *u;
+
+	for (int i = 0; i < im->units.len; i++)
+		if (im->units.items[i]->cu == off)
+			return im->units.items[i];
+	index_subprograms(cu, &entries);
+	qsort(entries.items, entries.len, sizeof(*entries.items), by_pc);
+	u = xcalloc(1, sizeof(*u));
+	u->cu = off;
+	u->entries = entries.items;
+	u->n = entries.len;
+	vec_push(&im->units, u);
+	return u;
+}
+
+int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn)
+{
+	struct dwarf_symbol key = { .name = name }, *sym;
+	struct unit_entry want, *found;
+	struct unit_index *u;
+	Dwarf_Addr bias;
+	Dwarf_Die *cu;
+
+	sym = bsearch(&key, im->funcs, im->nfuncs, sizeof(*im->funcs), by_symbol_name);
+	if (!sym)
+		return -1;
+	cu = dwfl_module_addrdie(im->mod, sym->addr, &bias);
+	if (!cu)
+		return -1;
+	u = unit_index(im, cu);
+	want.pc = sym->addr - bias;
+	found = bsearch(&want, u->entries, u->n, sizeof(*u->entries), by_pc);
+	return found && dwarf_offdie(im->dw, found->die, fn) ? 0 : -1;
+}
+
+int dwarf_line_offset(Dwarf_Die *fn, int line, uint64_t *offset, int *first, int *last)
+{
+	Dwarf_Die cu;
+	Dwarf_Lines *lines;
+	size_t n;
+	uint64_t entry = dwarf_entry_pc(fn), best = 0;
+	int found = 0;
+
+	*first = *last = 0;
+	if (!dwarf_diecu(fn, &cu, NULL, NULL) || dwarf_getsrclines(&cu, &lines, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr addr;
+		int no;
+		bool is_stmt;
+
+		if (dwarf_lineaddr(l, &addr) || dwarf_lineno(l, &no) || dwarf_linebeginstatement(l, &is_stmt) ||
+		    !is_stmt || dwarf_haspc(fn, addr) <= 0)
+			continue;
+		if (!*first || no < *first)
+			*first = no;
+		if (no > *last)
+			*last = no;
+		if (no == line && addr >= entry && (!found || addr < best)) {
+			best = addr;
+			found = 1;
+		}
+	}
+	if (!found)
+		return -1;
+	*offset = best - entry;
+	return 0;
+}
+
+/* ---- every kernel function's "file:line", cached on disk ---- */
+
+struct pc_where {
+	uint64_t pc;
+	char *where;
+};
+
+static int by_pc_where(const void *a, const void *b)
+{
+	const struct pc_where *x = a, *y = b;
+
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+/* All units' top levels, walked once (about a second for the kernel). */
+static void build_where(struct dwarf_image *im)
+{
+	VEC(struct pc_where) all = {0};
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, child;
+
+		if (dwarf_offdie(im->dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
+			do {
+				Dwarf_Addr entry;
+
+				if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_entrypc(&child, &entry) == 0)
+					vec_push(&all, ((struct pc_where){ entry, dwarf_decl_where(&child) }));
+			} while (dwarf_siblingof(&child, &child) == 0);
+		}
+		off = next;
+	}
+	qsort(all.items, all.len, sizeof(*all.items), by_pc_where);
+	im->where = xcalloc(im->nfuncs ? im->nfuncs : 1, sizeof(*im->where));
+	for (int i = 0; i < im->nfuncs; i++) {
+		struct pc_where key = { .pc = im->funcs[i].addr - im->bias }, *found;
+
+		found = bsearch(&key, all.items, all.len, sizeof(*all.items), by_pc_where);
+		if (found && found->where)
+			im->where[i] = xstrdup(found->where);
+	}
+	for (int i = 0; i < all.len; i++)
+		free(all.items[i].where);
+	free(all.items);
+}
+
+/* ${SYSTEMTAP_DIR:-~/.systemtap}/cache/dwarf/BUILDID.where, its
+ * directories made; NULL if the image has no build-id or no home. */
+static char *where_cache_path(struct dwarf_image *im)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(im->mod, &bits, &vaddr);
+	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
+	char *base, *path;
+	struct strbuf id = {0};
+
+	if (n <= 0 || ((!dir || !*dir) && (!home || !*home)))
+		return NULL;
+	base = dir && *dir ? xstrdup(dir) : xasprintf("%s/.systemtap", home);
+	mkdir(base, 0755);	/* failures show when the file is written */
+	path = xasprintf("%s/cache", base);
+	mkdir(path, 0755);
+	free(path);
+	path = xasprintf("%s/cache/dwarf", base);
+	mkdir(path, 0755);
+	free(path);
+	for (int i = 0; i < n; i++)
+		sb_printf(&id, "%02x", bits[i]);
+	path = xasprintf("%s/cache/dwarf/%s.where", base, id.buf);
+	free(base);
+	free(id.buf);
+	return path;
+}
+
+/* The cache file holds one "NAME\tFILE:LINE" line per function, in the
+ * image's order; one that doesn't match the image is rebuilt. */
+static int load_where(struct dwarf_image *im, const char *path)
+{
+	size_t len;
+	char *text = read_file(path, &len), *p = text;
+
+	if (!text)
+		return -1;
+	im->where = xcalloc(im->nfuncs ? im->nfuncs : 1, sizeof(*im->where));
+	for (int i = 0; i < im->nfuncs; i++) {
+		char *tab = p ? strchr(p, '\t') : NULL, *nl = tab ? strchr(tab, '\n') : NULL;
+
+		if (!nl || strncmp(p, im->funcs[i].name, tab - p) || im->funcs[i].name[tab - p]) {
+			free(text);
+			free(im->where);	/* (the strings so far leak: a rare path) */
+			im->where = NULL;
+			return -1;
+		}
+		if (nl > tab + 1)
+			im->where[i] = xstrndup(tab + 1, nl - tab - 1);
+		p = nl + 1;
+	}
+	free(text);
+	return 0;
+}
+
+static void save_where(struct dwarf_image *im, const char *path)
+{
+	struct strbuf sb = {0};
+	char *tmp = xasprintf("%s.%d", path, (int)getpid());
+
+	for (int i = 0; i < im->nfuncs; i++)
+		sb_printf(&sb, "%s\t%s\n", im->funcs[i].name, im->where[i] ? im->where[i] : "");
+	if (write_file(tmp, sb.buf ? sb.buf : "", sb.len) == 0 && rename(tmp, path) != 0)
+		unlink(tmp);	/* written whole, then renamed: never half a file */
+	free(tmp);
+	free(sb.buf);
+}
+
+char *dwarf_where(struct dwarf_image *im, const char *name)
+{
+	struct dwarf_symbol key = { .name = name }, *sym;
+	Dwarf_Die fn;
+
+	if (!im->is_kernel)	/* a module's units are few: ask directly */
+		return dwarf_function(im, name, &fn) == 0 ? dwarf_decl_where(&fn) : NULL;
+	if (!im->where) {
+		char *path = where_cache_path(im);
+
+		if (!path || load_where(im, path) != 0) {
+			build_where(im);
+			if (path)
+				save_where(im, path);
+		}
+		free(path);
+	}
+	sym = bsearch(&key, im->funcs, im->nfuncs, sizeof(*im->funcs), by_symbol_name);
+	return sym && im->where[sym - im->funcs] ? xstrdup(im->where[sym - im->funcs]) : NULL;
+}
+
+char *dwarf_decl_where(Dwarf_Die *die)
+{
+	const char *file = dwarf_decl_file(die);
+	int line = 0;
+
+	if (!file)
+		return NULL;
+	dwarf_decl_line(die, &line);
+	return xasprintf("%s:%d", file, line);
+}
+
+int dwarf_scopes(struct dwarf_image *im, Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes)
+{
+	Dwarf_Die cu;
+	int n;
+
+	(void)im;
+	if (!dwarf_diecu(fn, &cu, NULL, NULL))
+		return 0;
+	n = dwarf_getscopes(&cu, pc, scopes);
+	return n > 0 ? n : 0;
+}
+
+/* ---- types ---- */
+
+static int type_of(Dwarf_Die *die, Dwarf_Die *type)
+{
+	Dwarf_Attribute attr;
+
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, type))
+		return -1;
+	return 0;
+}
+
+int dwarf_peeled_type(Dwarf_Die *die, Dwarf_Die *type)
+{
+	Dwarf_Die t;
+
+	if (type_of(die, &t) != 0)
+		return -1;
+	while (dwarf_tag(&t) == DW_TAG_typedef || dwarf_tag(&t) == DW_TAG_const_type ||
+	       dwarf_tag(&t) == DW_TAG_volatile_type || dwarf_tag(&t) == DW_TAG_restrict_type ||
+	       dwarf_tag(&t) == DW_TAG_atomic_type)
+		if (type_of(&t, &t) != 0)
+			return -1;	/* const void */
+	*type = t;
+	return 0;
+}
+
+static void array_bounds(Dwarf_Die *array, struct strbuf *sb)
+{
+	Dwarf_Die sub;
+
+	if (dwarf_child(array, &sub) != 0)
+		return;
+	do {
+		Dwarf_Word n;
+		Dwarf_Attribute attr;
+
+		if (dwarf_tag(&sub) != DW_TAG_subrange_type)
+			continue;
+		if (dwarf_attr(&sub, DW_AT_count, &attr) && dwarf_formudata(&attr, &n) == 0)
+			sb_printf(sb, "[%llu]", (unsigned long long)n);
+		else if (dwarf_attr(&sub, DW_AT_upper_bound, &attr) && dwarf_formudata(&attr, &n) == 0)
+			sb_printf(sb, "[%llu]", (unsigned long long)n + 1);
+		else
+			sb_add(sb, "[]");
+	} while (dwarf_siblingof(&sub, &sub) == 0);
+}
+
+/* The C spelling of type t: prefix ("struct file", "char") and suffix
+ * ("*", "[16]"), pointers and arrays as stap -L writes them. */
+static void spell_type(Dwarf_Die *t, struct strbuf *sb)
+{
+	const char *name = dwarf_diename(t);
+	Dwarf_Die inner;
+
+	switch (dwarf_tag(t)) {
+	case DW_TAG_pointer_type:
+		if (type_of(t, &inner) != 0)
+			sb_add(sb, "void");
+		else
+			spell_type(&inner, sb);
+		sb_add(sb, "*");
+		return;
+	case DW_TAG_const_type:
+	case DW_TAG_volatile_type:
+		if (type_of(t, &inner) != 0) {
+			sb_add(sb, dwarf_tag(t) == DW_TAG_const_type ? "const void" : "volatile void");
+			return;
+		}
+		sb_add(sb, dwarf_tag(t) == DW_TAG_const_type ? "const " : "volatile ");
+		spell_type(&inner, sb);
+		return;
+	case DW_TAG_restrict_type:
+	case DW_TAG_atomic_type:
+		if (type_of(t, &inner) == 0)
+			spell_type(&inner, sb);
+		return;
+	case DW_TAG_array_type:
+		if (type_of(t, &inner) == 0)
+			spell_type(&inner, sb);
+		array_bounds(t, sb);
+		return;
+	case DW_TAG_structure_type:
+		sb_printf(sb, "struct %s", name ? name : "{...}");
+		return;
+	case DW_TAG_union_type:
+		sb_printf(sb, "union %s", name ? name : "{...}");
+		return;
+	case DW_TAG_enumeration_type:
+		sb_printf(sb, "enum %s", name ? name : "{...}");
+		return;
+	case DW_TAG_subroutine_type:
+		sb_add(sb, "func");
+		return;
+	default:
+		sb_add(sb, name ? name : "?");
+	}
+}
+
+char *dwarf_type_name(Dwarf_Die *die)
+{
+	struct strbuf sb = {0};
+	Dwarf_Die t;
+
+	if (type_of(die, &t) != 0)
+		return xstrdup("void");
+	spell_type(&t, &sb);
+	return sb_steal(&sb);
+}
+
+/* A unit's top-level definition of a struct or union named name. */
+static int find_type_in_unit(Dwarf_Die *cu, int tag, const char *name, Dwarf_Die *out)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(cu, &child) != 0)
+		return -1;
+	do {
+		const char *n;
+
+		Dwarf_Attribute attr;
+
+		if (dwarf_tag(&child) != tag || dwarf_hasattr(&child, DW_AT_declaration))
+			continue;
+		n = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
+		if (n && !strcmp(n, name)) {
+			*out = child;
+			return 0;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+/* Units are walked (their top level only), each once per run, until one
+ * defines the type; the kernel's common types turn up in the first few. */
+int dwarf_complete_type(struct dwarf_image *im, Dwarf_Die *type)
+{
+	const char *name = dwarf_diename(type);
+	int tag = dwarf_tag(type);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (!dwarf_hasattr(type, DW_AT_declaration))
+		return 0;
+	if (!name)
+		return -1;
+	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(im->dw, off + hsize, &cu) && find_type_in_unit(&cu, tag, name, type) == 0)
+			return 0;
+		off = next;
+	}
+	return -1;
+}
+
+/* A definition named name with one of the tags, among the units' top
+ * levels: the first unit that has one (the kernel's common types are in
+ * the first few).  0, or -1. */
+int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *out)
+{
+	static const int tags[] = { DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_typedef,
+				    DW_TAG_base_type, DW_TAG_enumeration_type };
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(im->dw, off + hsize, &cu))
+			for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+				if (find_type_in_unit(&cu, tags[i], name, out) == 0)
+					return 0;
+		off = next;
+	}
+	return -1;
+}
+
+/* A unit's declaration of variable name (for its type). */
+static int find_declaration(Dwarf_Die *cu, const char *name, Dwarf_Die *out)
+{
+	Dwarf_Die child;
+
+	if (dwarf_child(cu, &child) != 0)
+		return -1;
+	do {
+		const char *n = dwarf_diename(&child);
+
+		if (dwarf_tag(&child) == DW_TAG_variable && n && !strcmp(n, name)) {
+			*out = child;
+			return 0;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+/* A global variable, from its symbol straight to its unit; *addr is the
+ * symbol's (a linker alias such as jiffies has only a declaration). */
+/* Whether unit cu was compiled from file (a tail of its name will do). */
+static int unit_is(Dwarf_Die *cu, const char *file)
+{
+	const char *name = dwarf_diename(cu);
+	size_t n = name ? strlen(name) : 0, f = strlen(file);
+
+	return n >= f && !strcmp(name + n - f, file) && (n == f || name[n - f - 1] == '/');
+}
+
+/* Data addresses are not in the units' address ranges: the units' top
+ * levels are walked for a definition (or, failing that, a declaration). */
+static int search_units_for_variable(struct dwarf_image *im, const char *name, const char *file, Dwarf_Die *var)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	int have_declaration = 0;
+
+	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(im->dw, off + hsize, &cu) && (!file || unit_is(&cu, file))) {
+			if (find_type_in_unit(&cu, DW_TAG_variable, name, var) == 0)
+				return 0;
+			if (!have_declaration && find_declaration(&cu, name, var) == 0)
+				have_declaration = 1;
+		}
+		off = next;
+	}
+	return have_declaration ? 0 : -1;
+}
+
+int dwarf_global_variable(struct dwarf_image *im, const char *name, const char *file, Dwarf_Die *var,
+			  uint64_t *addr)
+{
+	int n = dwfl_module_getsymtab(im->mod);
+
+	for (int i = 0; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr at;
+		Dwarf_Addr bias;
+		Dwarf_Die *cu;
+		const char *s = dwfl_module_getsym_info(im->mod, i, &sym, &at, NULL, NULL, NULL);
+
+		if (!s || strcmp(s, name) || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+			continue;
+		*addr = at;
+		cu = dwfl_module_addrdie(im->mod, at, &bias);
+		if (cu && find_type_in_unit(cu, DW_TAG_variable, name, var) == 0)
+			return 0;
+		return search_units_for_variable(im, name, file, var);
+	}
+	return -1;
+}
+
+char *dwarf_static_address(struct dwarf_image *im, uint64_t addr)
+{
+	if (!im->is_kernel || !im->jiffies_addr)
+		return NULL;
+	/* KASLR moves the kernel as a whole: jiffies is where the module
+	 * sees it, and the image says where it was */
+	return xasprintf("((unsigned long)&jiffies - 0x%llxULL + 0x%llxULL)", (unsigned long long)im->jiffies_addr,
+			 (unsigned long long)addr);
+}
+
+/* ---- location expressions to C ---- */
+
+static const char *const x86_64_registers[] = {
+	"ax", "dx", "cx", "bx", "si", "di", "bp", "sp",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "ip",
+};
+
+static const char *register_field(unsigned int regno)
+{
+	return regno < sizeof(x86_64_registers) / sizeof(x86_64_registers[0]) ? x86_64_registers[regno] : NULL;
+}
+
+#define MAX_STACK 16
+
+struct loc_eval {
+	struct dwarf_image *im;
+	Dwarf_Die *fn;
+	uint64_t pc;
+	const char *near;
+	Dwarf_Attribute *attr;	/* the location's, for DW_OP_entry_value */
+	char *stack[MAX_STACK];
+	int depth;
+	char *why;
+};
+
+static int push(struct loc_eval *ev, char *c)
+{
+	if (ev->depth == MAX_STACK) {
+		free(c);
+		ev->why = xstrdup("location expression too deep");
+		return -1;
+	}
+	ev->stack[ev->depth++] = c;
+	return 0;
+}
+
+static char *pop(struct loc_eval *ev)
+{
+	if (!ev->depth) {
+		ev->why = xstrdup("malformed location expression");
+		return NULL;
+	}
+	return ev->stack[--ev->depth];
+}
+
+static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_value, const char **reg);
+
+/* The canonical frame address at pc: at a function's entry the return
+ * address was just pushed; elsewhere the call frame information says. */
+static char *frame_address(struct loc_eval *ev)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Op *ops;
+	size_t nops;
+	int is_value = 0;
+	const char *reg = NULL;
+
+	if (!ev->fn) {
+		ev->why = xstrdup("not a static variable");
+		return NULL;
+	}
+	if (ev->pc == dwarf_entry_pc(ev->fn))
+		return xstrdup("(c->regs->sp + 8)");
+	cfi = dwfl_module_dwarf_cfi(ev->im->mod, &bias);
+	if (!cfi)
+		cfi = dwfl_module_eh_cfi(ev->im->mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, ev->pc + bias, &frame) != 0 ||
+	    dwarf_frame_cfa(frame, &ops, &nops) != 0) {
+		free(frame);
+		ev->why = xstrdup("the frame address is not known at this point");
+		return NULL;
+	}
+	if (eval_ops(ev, ops, nops, &is_value, &reg) != 0 || reg) {
+		free(frame);
+		if (!ev->why)
+			ev->why = xstrdup("unusual frame address");
+		return NULL;
+	}
+	free(frame);
+	return pop(ev);
+}
+
+/* DW_AT_frame_base of the function, as C. */
+static char *frame_base(struct loc_eval *ev)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+	int is_value = 0;
+	const char *reg = NULL;
+
+	if (!ev->fn || !dwarf_attr(ev->fn, DW_AT_frame_base, &attr) ||
+	    dwarf_getlocation_addr(&attr, ev->pc, &ops, &nops, 1) != 1) {
+		ev->why = xstrdup("the function has no frame base here");
+		return NULL;
+	}
+	if (eval_ops(ev, ops, nops, &is_value, &reg) != 0)
+		return NULL;
+	if (reg)	/* DW_OP_reg6: the frame pointer's value */
+		return xasprintf("c->regs->%s", reg);
+	return pop(ev);
+}
+
+/* An entry value (a parameter's value when the function was entered) is
+ * known only at the entry itself, where it is still in its register. */
+static int entry_value(struct loc_eval *ev, const Dwarf_Op *op)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *sub;
+	size_t nsub;
+
+	if (!ev->attr || dwarf_getlocation_attr(ev->attr, op, &attr) != 0 ||
+	    dwarf_getlocation(&attr, &sub, &nsub) != 0 || nsub != 1 || sub[0].atom < DW_OP_reg0 ||
+	    sub[0].atom > DW_OP_reg31 || !ev->fn || ev->pc != dwarf_entry_pc(ev->fn)) {
+		ev->why = xstrdup("not available at this point (only its value at entry is described)");
+		return -1;
+	}
+	return push(ev, xasprintf("c->regs->%s", register_field(sub[0].atom - DW_OP_reg0)));
+}
+
+static int binary_op(struct loc_eval *ev, const char *op, int is_signed)
+{
+	char *b = pop(ev), *a = b ? pop(ev) : NULL;
+
+	if (!a) {
+		free(b);
+		return -1;
+	}
+	if (is_signed)
+		return push(ev, xasprintf("((uint64_t)((int64_t)%s %s (int64_t)%s))", a, op, b));
+	return push(ev, xasprintf("(%s %s %s)", a, op, b));
+}
+
+static int register_op(struct loc_eval *ev, unsigned int regno, int64_t offset)
+{
+	const char *field = register_field(regno);
+
+	if (!field) {
+		ev->why = xasprintf("register %u is not one of pt_regs'", regno);
+		return -1;
+	}
+	return push(ev, xasprintf("(c->regs->%s + %lld)", field, (long long)offset));
+}
+
+/* Evaluates ops symbolically: each stack entry is C.  A location that is
+ * a whole register sets *reg, DW_OP_stack_value sets *is_value. */
+static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_value, const char **reg)
+{
+	for (size_t i = 0; i < n; i++) {
+		const Dwarf_Op *op = &ops[i];
+		uint8_t atom = op->atom;
+		char *a, *b;
+		int rc = 0;
+
+		if (atom >= DW_OP_reg0 && atom <= DW_OP_reg31) {
+			*reg = register_field(atom - DW_OP_reg0);
+			if (!*reg)
+				ev->why = xstrdup("in a register pt_regs lacks");
+			return *reg && i + 1 == n ? 0 : -1;
+		}
+		if (atom >= DW_OP_lit0 && atom <= DW_OP_lit31) {
+			rc = push(ev, xasprintf("%lluULL", (unsigned long long)(atom - DW_OP_lit0)));
+		} else if (atom >= DW_OP_breg0 && atom <= DW_OP_breg31) {
+			rc = register_op(ev, atom - DW_OP_breg0, (int64_t)op->number);
+		} else {
+			switch (atom) {
+			case DW_OP_regx:
+				*reg = register_field((unsigned int)op->number);
+				return *reg && i + 1 == n ? 0 : -1;
+			case DW_OP_bregx:
+				rc = register_op(ev, (unsigned int)op->number, (int64_t)op->number2);
+				break;
+			case DW_OP_addr:
+				if (!ev->im->is_kernel) {
+					ev->why = xstrdup("a module's static data is not supported yet");
+					return -1;
+				}
+				a = dwarf_static_address(ev->im, op->number);
+				if (!a) {
+					ev->why = xstrdup("the kernel image has no 'jiffies' to relocate by");
+					return -1;
+				}
+				rc = push(ev, a);
+				break;
+			case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
+			case DW_OP_constu:
+				rc = push(ev, xasprintf("%lluULL", (unsigned long long)op->number));
+				break;
+			case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
+			case DW_OP_consts:
+				rc = push(ev, xasprintf("(uint64_t)%lldLL", (long long)(int64_t)op->number));
+				break;
+			case DW_OP_fbreg:
+				a = frame_base(ev);
+				if (!a)
+					return -1;
+				rc = push(ev, xasprintf("(%s + %lld)", a, (long long)(int64_t)op->number));
+				free(a);
+				break;
+			case DW_OP_call_frame_cfa:
+				a = frame_address(ev);
+				rc = a ? push(ev, a) : -1;
+				break;
+			case DW_OP_plus_uconst:
+				a = pop(ev);
+				rc = a ? push(ev, xasprintf("(%s + %lluULL)", a, (unsigned long long)op->number)) : -1;
+				free(a);
+				break;
+			case DW_OP_deref:
+			case DW_OP_deref_size:
+				a = pop(ev);
+				rc = a ? push(ev, xasprintf("stp_kread(c, %s, %d, %s)", a,
+							    atom == DW_OP_deref ? 8 : (int)op->number, ev->near)) : -1;
+				free(a);
+				break;
+			case DW_OP_dup:
+				a = pop(ev);
+				rc = a ? push(ev, a) : -1;
+				if (!rc)
+					rc = push(ev, xstrdup(a));
+				break;
+			case DW_OP_drop:
+				free(pop(ev));
+				break;
+			case DW_OP_swap:
+				b = pop(ev);
+				a = b ? pop(ev) : NULL;
+				rc = a ? push(ev, b) : -1;
+				if (!rc)
+					rc = push(ev, a);
+				break;
+			case DW_OP_over:
+				if (ev->depth < 2)
+					return -1;
+				rc = push(ev, xstrdup(ev->stack[ev->depth - 2]));
+				break;
+			case DW_OP_neg: case DW_OP_not:
+				a = pop(ev);
+				rc = a ? push(ev, xasprintf("(%s%s)", atom == DW_OP_neg ? "-" : "~", a)) : -1;
+				free(a);
+				break;
+			case DW_OP_plus: rc = binary_op(ev, "+", 0); break;
+			case DW_OP_minus: rc = binary_op(ev, "-", 0); break;
+			case DW_OP_mul: rc = binary_op(ev, "*", 0); break;
+			case DW_OP_and: rc = binary_op(ev, "&", 0); break;
+			case DW_OP_or: rc = binary_op(ev, "|", 0); break;
+			case DW_OP_xor: rc = binary_op(ev, "^", 0); break;
+			case DW_OP_shl: rc = binary_op(ev, "<<", 0); break;
+			case DW_OP_shr: rc = binary_op(ev, ">>", 0); break;
+			case DW_OP_shra: rc = binary_op(ev, ">>", 1); break;
+			case DW_OP_stack_value:
+				*is_value = 1;
+				return i + 1 == n ? 0 : -1;
+			case DW_OP_entry_value:
+			case DW_OP_GNU_entry_value:
+				rc = entry_value(ev, op);
+				break;
+			case DW_OP_piece:
+				ev->why = xstrdup("split across registers (not supported yet)");
+				return -1;
+			default:
+				ev->why = xasprintf("unsupported DWARF operation 0x%x", atom);
+				return -1;
+			}
+		}
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+int dwarf_location(struct dwarf_image *im, Dwarf_Die *fn, Dwarf_Die *var, uint64_t pc, const char *near,
+		   struct dwarf_loc *loc, char **why)
+{
+	Dwarf_Attribute attr;
+	struct loc_eval ev = { .im = im, .fn = fn, .pc = pc, .near = near, .attr = &attr };
+	Dwarf_Op *ops;
+	size_t nops;
+	int is_value = 0, n;
+	const char *reg = NULL;
+
+	if (!dwarf_attr_integrate(var, DW_AT_location, &attr)) {
+		*why = xstrdup(dwarf_hasattr_integrate(var, DW_AT_const_value) ? "a constant (not supported yet)"
+										  : "optimized out");
+		return -1;
+	}
+	n = dwarf_getlocation_addr(&attr, pc, &ops, &nops, 1);
+	if (n <= 0 || nops == 0) {
+		*why = xstrdup("not available at this point (optimized out)");
+		return -1;
+	}
+	if (eval_ops(&ev, ops, nops, &is_value, &reg) != 0 || (!reg && ev.depth != 1)) {
+		*why = ev.why ? ev.why : xstrdup("unusual location expression");
+		while (ev.depth)
+			free(pop(&ev));
+		return -1;
+	}
+	if (reg) {
+		loc->kind = DWARF_LOC_REGISTER;
+		loc->c = xasprintf("c->regs->%s", reg);
+	} else {
+		loc->kind = is_value ? DWARF_LOC_VALUE : DWARF_LOC_ADDRESS;
+		loc->c = pop(&ev);
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* The target's debug information (libdw, through libdwfl so a module's
+ * relocations are applied): functions, their scopes and variables, types,
+ * and DWARF location expressions turned into C (see dwarf.c).  What the
+ * script makes of them is target.c's business. */
+#ifndef DWARF_H
+#define DWARF_H
+
+#include "util.h"
+
+#include <elfutils/libdw.h>
+#include <stdint.h>
+
+struct dwarf_image;
+
+/* The debug image of release's kernel (module NULL), of one of its
+ * modules, or of a module given by path; opened once per run.  NULL, with
+ * *why set, if there is none. */
+struct dwarf_image *dwarf_image(const char *release, const char *module, char **why);
+int dwarf_image_is_kernel(const struct dwarf_image *im);
+
+/* The out-of-line instance of function name: 0, or -1 if the image has
+ * none (inlined everywhere, or no such function). */
+int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn);
+/* Its entry address, in the image's address space. */
+uint64_t dwarf_entry_pc(Dwarf_Die *fn);
+/* The offset from fn's entry of the first statement of line in it: 0, or
+ * -1.  *first and *last say which lines fn has code for. */
+int dwarf_line_offset(Dwarf_Die *fn, int line, uint64_t *offset, int *first, int *last);
+/* Where function name is defined, "fs/read_write.c:450", or NULL: for
+ * the kernel from an index of all its functions, built once per kernel
+ * (by build-id) and kept under $SYSTEMTAP_DIR/cache/dwarf. */
+char *dwarf_where(struct dwarf_image *im, const char *name);
+/* "fs/read_write.c:450", or NULL. */
+char *dwarf_decl_where(Dwarf_Die *die);
+
+/* The scopes that contain pc in fn's unit, innermost first; their count
+ * (0: none).  Free *scopes. */
+int dwarf_scopes(struct dwarf_image *im, Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes);
+
+/* A type with typedefs and const/volatile peeled off (typedefs kept when
+ * keep_typedefs); 0, or -1 if die has no type (void). */
+int dwarf_peeled_type(Dwarf_Die *die, Dwarf_Die *type);
+/* The C spelling of die's type: "struct file*", "size_t", "char[16]". */
+char *dwarf_type_name(Dwarf_Die *die);
+/* A complete definition of a struct or union known only by declaration
+ * in this unit, from elsewhere in the image: 0, or -1. */
+int dwarf_complete_type(struct dwarf_image *im, Dwarf_Die *type);
+
+/* A type by name (struct, union, typedef, base or enum): 0, or -1. */
+int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *type);
+/* A global variable by name (of file, if not NULL), and its symbol's
+ * address: 0, or -1. */
+int dwarf_global_variable(struct dwarf_image *im, const char *name, const char *file, Dwarf_Die *var,
+			  uint64_t *addr);
+/* C for the run-time address of a kernel's static datum at addr in the
+ * image (KASLR applied), or NULL. */
+char *dwarf_static_address(struct dwarf_image *im, uint64_t addr);
+
+/* Where a location expression leaves a variable. */
+enum dwarf_loc_kind {
+	DWARF_LOC_ADDRESS,	/* in memory: the C is its address */
+	DWARF_LOC_REGISTER,	/* in a register: the C is that pt_regs field */
+	DWARF_LOC_VALUE,	/* computed: the C is its value */
+};
+
+struct dwarf_loc {
+	enum dwarf_loc_kind kind;
+	char *c;
+};
+
+/* The location of variable var at pc, in function fn, as C reading the
+ * registers `c->regs` and memory (fault-safe reads that name near in
+ * their errors): 0, or -1 with *why set ("not available at this point",
+ * "split across registers", ...). */
+int dwarf_location(struct dwarf_image *im, Dwarf_Die *fn, Dwarf_Die *var, uint64_t pc, const char *near,
+		   struct dwarf_loc *loc, char **why);
+
+/* target.c: target variables for the providers whose probes sit at a
+ * function's entry (or return) with its registers in c->regs. */
+struct probe_context;
+struct expr;
+
+/* Resolves e ($name..., $$parms, $return, @entry(...)) as the variables
+ * of function (of module, or the kernel if NULL) are at its entry, or at
+ * its return if is_return: 1 (e->access set), 0 not there (reported
+ * unless quiet), -1 reported. */
+int dwarf_resolve_target(const struct probe_context *ctx, const char *module, const char *function, int is_return,
+			 struct expr *e, int quiet);
+/* The same, where a .return probe can save values at the entry: the C
+ * of each is added to saves, and the access reads c->entry_data. */
+int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *module, const char *function,
+				int is_return, struct expr *e, int quiet, string_vec *saves);
+/* The same at offset bytes into the function (kernel.statement). */
+int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
+			    uint64_t offset, struct expr *e, int quiet);
+/* kernel.statement("FUNC@FILE:LINE"): the offset of LINE's code in
+ * function: 0, or -1 with *why set. */
+int dwarf_statement_offset(const struct probe_context *ctx, const char *module, const char *function, int line,
+			   uint64_t *offset, char **why);
+/* For stap -L: " $file:struct file* $buf:char*" ..., the function's
+ * parameters (and $return:TYPE for a return probe). */
+/* @cast(ptr, "type"[, "module"]) and @var("name"[, "module"]) with their
+ * steps: they need no probe point, only the image's types and globals.
+ * 1 (e->access set), or 0 (reported unless quiet). */
+int dwarf_resolve_cast_or_var(const struct probe_context *ctx, struct expr *e, int quiet);
+/* "fs/read_write.c:450" for function, or NULL without debug information. */
+char *dwarf_function_where(const struct probe_context *ctx, const char *module, const char *function);
+void dwarf_list_params(struct strbuf *sb, const struct probe_context *ctx, const char *module,
+		       const char *function, int is_return);
+
+#endif

@@ -1,0 +1,305 @@
+/* kernel.trace("SYSTEM:NAME"), kernel.trace("NAME"): the kernel's
+ * tracepoints (tracepoints.c finds them in the target kernel's debuginfo
+ * vmlinux), with wildcards in both parts.  A pattern without a system
+ * matches names in every system, and also the tracepoints that have no
+ * trace event, hence no system (they list as kernel.trace("NAME")).  The
+ * runtime finds each by name when the script starts and attaches one
+ * handler to it (runtime/tracepoints.c), which lays the arguments out as
+ * they are at the entry of __traceiter_NAME(void *__data, ARGS...), so
+ * $ARG reads them as a function's parameters.  Module tracepoints are not
+ * supported. */
+#include "probes.h"
+
+#include "dwarf.h"
+#include "ksyms.h"
+#include "tracepoints.h"
+
+#include <dwarf.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* runtime/tracepoints.c's STP_TRACEPOINT_MAX_ARGS: its handlers take
+ * no more. */
+#define MAX_ARGS 16
+
+
+static int tracepoint_matches(const struct ktracepoint *tp, const char *pattern)
+{
+	const char *colon = strchr(pattern, ':');
+	char *system;
+	int r;
+
+	if (!colon)
+		return !fnmatch(pattern, tp->name, 0);
+	if (!tp->system || fnmatch(colon + 1, tp->name, 0))
+		return 0;
+	system = xstrndup(pattern, colon - pattern);
+	r = !fnmatch(system, tp->system, 0);
+	free(system);
+	return r;
+}
+
+/* "sched:sched_switch", or "NAME" for one without a system. */
+static char *full_name(const struct ktracepoint *tp)
+{
+	return tp->system ? xasprintf("%s:%s", tp->system, tp->name) : xstrdup(tp->name);
+}
+
+static void say_no_match(const struct tracepoint_table *t, const char *pattern, const struct loc *loc)
+{
+	struct kfunc_table names = { .n = t->n };	/* to reuse kfunc_similar */
+	const char *similar[5];
+	int n, with_system = strchr(pattern, ':') != NULL;
+	struct strbuf list = {0};
+
+	names.funcs = xcalloc(t->n + 1, sizeof(*names.funcs));
+	for (int i = 0; i < t->n; i++)
+		names.funcs[i].name = with_system ? full_name(&t->tps[i]) : t->tps[i].name;
+	n = kfunc_similar(&names, pattern, similar, 5);
+	for (int i = 0; i < n; i++)
+		sb_printf(&list, "%s%s", i ? ", " : "", similar[i]);
+	if (n)
+		diag("semantic", loc, "no match for kernel.trace(\"%s\") (similar tracepoints: %s)", pattern, list.buf);
+	else
+		diag("semantic", loc, "no match for kernel.trace(\"%s\")", pattern);
+	free(list.buf);
+}
+
+/* The emit hooks get no context: the kernel is the one resolve saw. */
+static const char *target_release;
+
+static int resolve_tracepoint(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
+{
+	const struct tracepoint_table *t;
+	const char *pattern;
+	char *why = NULL;
+
+	if (!component_is(pp, 0, "kernel") || !component_is(pp, 1, "trace"))
+		return 0;
+	pattern = component_string(pp, 1, "name");
+	if (!pattern)
+		return -1;
+	if (!*pattern || pattern[strlen(pattern) - 1] == ':' || strchr(pattern, ':') == pattern) {
+		diag("semantic", &pp->comps.items[1]->arg->loc, "kernel.trace(\"%s\") needs a tracepoint name, "
+		     "as in \"SYSTEM:NAME\" or \"NAME\"", pattern);
+		return -1;
+	}
+	if (pp->comps.len > 2) {
+		diag("semantic", &pp->comps.items[2]->loc, "unexpected '.%s' after kernel.trace(\"%s\")",
+		     pp->comps.items[2]->name, pattern);
+		return -1;
+	}
+	target_release = ctx->release;
+	t = tracepoint_table(ctx->release, &why);
+	if (!t) {
+		diag("semantic", &pp->comps.items[1]->loc, "%s", why);
+		free(why);
+		return -1;
+	}
+	dp->wildcard = strpbrk(pattern, "*?[") != NULL;
+	for (int i = 0; i < t->n; i++)
+		if (tracepoint_matches(&t->tps[i], pattern))
+			vec_push(&dp->symbols, t->tps[i].name);
+	if (dp->symbols.len)
+		return 1;
+	if (!pp->optional)
+		say_no_match(t, pattern, &pp->comps.items[1]->arg->loc);
+	return pp->optional ? 0 : -1;
+}
+
+static int argument_names(const struct probe_context *ctx, const char *function, const char **names, int max);
+
+/* The tracepoints' names, for the runtime to find when the script starts,
+ * and how many arguments each passes, for it to pick a handler that
+ * reads no more than that. */
+static void emit_tracepoint_decls(struct strbuf *sb, const struct derived_probe *dp)
+{
+	struct probe_context ctx = { .release = target_release };
+
+	sb_printf(sb, "static const char *const dp_%d_tracepoints[] = {", dp->index);
+	for (int i = 0; i < dp->symbols.len; i++) {
+		sb_add(sb, "\n\t");
+		sb_add_quoted(sb, dp->symbols.items[i]);
+		sb_addc(sb, ',');
+	}
+	sb_printf(sb, "\n};\nstatic const u8 dp_%d_tracepoint_nargs[] = {", dp->index);
+	for (int i = 0; i < dp->symbols.len; i++) {
+		const char *names[32];
+		char *function = xasprintf("__traceiter_%s", dp->symbols.items[i]);
+		int n = argument_names(&ctx, function, names, 32);
+
+		sb_printf(sb, "%s%d,", i % 16 ? " " : "\n\t", n < 0 ? 0 : n);	/* unknown: registers only */
+		free(function);
+	}
+	sb_add(sb, "\n};");
+}
+
+static void emit_tracepoint_fields(struct strbuf *sb, const struct derived_probe *dp)
+{
+	sb_printf(sb, ".kind = STP_PROBE_TRACEPOINT, .symbols = dp_%d_tracepoints, .nsymbols = %d, "
+		  ".nargs = dp_%d_tracepoint_nargs, .optional = %s, .wildcard = %s", dp->index, dp->symbols.len,
+		  dp->index, dp->point->optional ? "true" : "false", dp->wildcard ? "true" : "false");
+}
+
+/* The tracepoint's arguments after __data, by name, from the prototype
+ * of its __traceiter_ function; how many (up to max), -1 without debug
+ * information. */
+static int argument_names(const struct probe_context *ctx, const char *function, const char **names, int max)
+{
+	struct dwarf_image *im;
+	Dwarf_Die fn, child;
+	char *why = NULL;
+	int n = 0, first = 1;
+
+	im = dwarf_image(ctx->release, NULL, &why);
+	free(why);
+	if (!im || dwarf_function(im, function, &fn) != 0)
+		return -1;
+	if (dwarf_child(&fn, &child) != 0)
+		return 0;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_formal_parameter)
+			continue;
+		if (!first && n < max && dwarf_diename(&child))
+			names[n++] = dwarf_diename(&child);
+		first = 0;	/* void *__data: the probe's own */
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}
+
+/* $$parms (and $$vars): "name=0x... name2=0x...", the arguments as hex
+ * numbers (SystemTap leaves __data out, as we do); each value is the
+ * shared resolver's, "?" for one that is no number. */
+static int resolve_parms(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
+			 const char *function, int quiet)
+{
+	const char *names[32];
+	struct strbuf fmt = {0}, values = {0}, sb = {0};
+	struct target_access *a;
+	int n = argument_names(ctx, function, names, 32);
+
+	(void)dp;
+	if (n < 0) {
+		if (!quiet)
+			diag("semantic", &e->loc, "target variable %s: no debug information for %s", e->name, function);
+		return quiet ? 0 : -1;
+	}
+	for (int i = 0; i < n; i++) {
+		struct expr *v = expr_new(EX_TARGET, e->loc);
+
+		v->op = "$";
+		v->name = xasprintf("$%s", names[i]);
+		v->near = e->near;
+		sb_printf(&fmt, "%s%s=", i ? " " : "", names[i]);
+		if (dwarf_resolve_target(ctx, NULL, function, 0, v, 1) <= 0 || v->access->type != TYPE_LONG ||
+		    strchr(v->access->read, '%')) {
+			sb_add(&fmt, "?");	/* a struct by value, say */
+			continue;
+		}
+		sb_add(&fmt, "0x%llx");
+		sb_printf(&values, ", (unsigned long long)(%s)", v->access->read);
+	}
+	sb_add(&sb, "({ snprintf(%T, MAXSTRINGLEN, ");
+	sb_add_quoted(&sb, fmt.buf ? fmt.buf : "");
+	sb_add(&sb, values.buf ? values.buf : "");
+	sb_add(&sb, "); %T; })");
+	free(fmt.buf);
+	free(values.buf);
+	a = xcalloc(1, sizeof(*a));
+	a->type = TYPE_STRING;
+	a->read = sb_steal(&sb);
+	e->access = a;
+	return 1;
+}
+
+static int is_argument(const char *name, const char **names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name + 1, names[i]))
+			return 1;
+	return 0;
+}
+
+static void say_no_argument(const struct expr *e, const char *tracepoint, const char **names, int n)
+{
+	struct strbuf list = {0};
+
+	for (int i = 0; i < n; i++)
+		sb_printf(&list, "%s$%s", i ? " " : "", names[i]);
+	diag("semantic", &e->loc, "tracepoint %s has no argument %s (it has: %s)", tracepoint, e->name,
+	     n ? list.buf : "none");
+	free(list.buf);
+}
+
+/* The arguments, as they are at the entry of __traceiter_NAME (where
+ * runtime/tracepoints.c puts them), through the shared resolver
+ * (target.c); $$parms is ours, without __data. */
+static int resolve_tracepoint_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
+				     int quiet)
+{
+	const char *names[32];
+	char *function;
+	int r, n;
+
+	if (dp->symbols.len != 1)
+		return 0;	/* split_probe gives each its own */
+	function = xasprintf("__traceiter_%s", dp->symbols.items[0]);
+	n = argument_names(ctx, function, names, 32);
+	if (strcmp(e->op, "$") || n < 0) {
+		r = dwarf_resolve_target(ctx, NULL, function, 0, e, quiet);	/* its errors */
+	} else if (!e->pretty && !e->steps.len && !e->addr_of &&
+		   (!strcmp(e->name, "$$parms") || !strcmp(e->name, "$$vars"))) {
+		r = resolve_parms(dp, e, ctx, function, quiet);
+	} else if (!strcmp(e->name, "$$locals")) {
+		e->access = xcalloc(1, sizeof(*e->access));	/* a tracepoint has none */
+		e->access->type = TYPE_STRING;
+		e->access->read = xstrdup("\"\"");
+		r = 1;
+	} else if (!is_argument(e->name, names, n) && strncmp(e->name, "$$", 2)) {
+		r = quiet ? 0 : -1;	/* not __data, nor __traceiter's locals */
+		if (!quiet)
+			say_no_argument(e, dp->symbols.items[0], names, n);
+	} else if (n > MAX_ARGS) {
+		diag("semantic", &e->loc, "tracepoint %s has more than %d arguments: its target variables can't "
+		     "be read", dp->symbols.items[0], MAX_ARGS);
+		r = -1;
+	} else {
+		r = dwarf_resolve_target(ctx, NULL, function, 0, e, quiet);
+	}
+	free(function);
+	return r;
+}
+
+char *tracepoint_point_name(const char *release, const char *name, int with_args)
+{
+	struct probe_context ctx = { .release = release };
+	char *why = NULL;
+	const struct tracepoint_table *t = tracepoint_table(release, &why);
+	const struct ktracepoint *tp = t ? tracepoint_find(t, name) : NULL;
+	struct strbuf sb = {0}, params = {0};
+	char *full = tp ? full_name(tp) : xstrdup(name), *function = xasprintf("__traceiter_%s", name);
+	const char *rest;
+
+	sb_printf(&sb, "kernel.trace(\"%s\")", full);
+	if (with_args) {	/* the function's parameters, less __data */
+		sb_add(&params, "");
+		dwarf_list_params(&params, &ctx, NULL, function, 0);
+		rest = !strncmp(params.buf, " $__data:", 9) ? strstr(params.buf + 1, " $") : params.buf;
+		sb_add(&sb, rest ? rest : "");
+	}
+	free(params.buf);
+	free(function);
+	free(full);
+	free(why);
+	return sb_steal(&sb);
+}
+
+const struct provider tracepoint_provider = {
+	.name = "kernel.trace",
+	.resolve = resolve_tracepoint,
+	.emit_decls = emit_tracepoint_decls,
+	.emit_fields = emit_tracepoint_fields,
+	.resolve_target = resolve_tracepoint_target,
+};
