@@ -30,7 +30,6 @@
 #include "stp_msgs.h"
 #include "regex.h"
 
-#define STP_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 struct stp_context;
 static void stp_session_start(s32 target);

@@ -263,11 +263,11 @@ kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_bad_pointer@$ROOT/testsuite/kmod/stp_testmod.c:58\").return \$return:int \$o:struct stp_outer*
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_guru@$ROOT/testsuite/kmod/stp_testmod.c:64\").return \$return:int \$x:int
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_ints@$ROOT/testsuite/kmod/stp_testmod.c:33\").return \$return:int \$a:int \$b:long int \$c:unsigned char \$d:short int
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_open@$ROOT/testsuite/kmod/stp_testmod.c:111\").return \$return:int \$inode:struct inode* \$file:struct file*
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_show@$ROOT/testsuite/kmod/stp_testmod.c:104\").return \$return:int \$m:struct seq_file* \$v:void*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_open@$ROOT/testsuite/kmod/stp_testmod.c:118\").return \$return:int \$inode:struct inode* \$file:struct file*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_show@$ROOT/testsuite/kmod/stp_testmod.c:111\").return \$return:int \$m:struct seq_file* \$v:void*
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_string@$ROOT/testsuite/kmod/stp_testmod.c:43\").return \$return:const char* \$s:const char* \$skip:int
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_struct@$ROOT/testsuite/kmod/stp_testmod.c:38\").return \$return:long int \$o:struct stp_outer*
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_write@$ROOT/testsuite/kmod/stp_testmod.c:98\").return \$return:ssize_t \$file:struct file* \$buf:const char* \$count:size_t \$pos:loff_t*" ] &&
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_write@$ROOT/testsuite/kmod/stp_testmod.c:105\").return \$return:ssize_t \$file:struct file* \$buf:const char* \$count:size_t \$pos:loff_t*" ] &&
 			pass "$name" || fail "$name" "$out"
 	fi
 }

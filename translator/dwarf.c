@@ -16,6 +16,7 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 struct dwarf_symbol {
 	const char *name;
 	uint64_t addr;
+	uint64_t size;
 };
 
 struct unit_index;
@@ -63,7 +65,7 @@ static void load_function_symbols(struct dwarf_image *im)
 		const char *name = dwfl_module_getsym_info(im->mod, i, &sym, &addr, NULL, NULL, NULL);
 
 		if (name && GELF_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_shndx != SHN_UNDEF)
-			im->funcs[im->nfuncs++] = (struct dwarf_symbol){ name, addr };
+			im->funcs[im->nfuncs++] = (struct dwarf_symbol){ name, addr, sym.st_size };
 		if (name && im->is_kernel && !strcmp(name, "jiffies"))
 			im->jiffies_addr = addr;
 	}
@@ -109,11 +111,27 @@ int dwarf_image_is_kernel(const struct dwarf_image *im)
 	return im->is_kernel;
 }
 
+/* Where die's code starts: its entry or low pc, or for a function split
+ * into hot and cold parts (DW_AT_ranges only) the start of its first
+ * range, which is where its symbol is. */
+static int entry_of(Dwarf_Die *die, Dwarf_Addr *pc)
+{
+	Dwarf_Addr base, start, end;
+
+	if (dwarf_entrypc(die, pc) == 0)
+		return 0;
+	if (dwarf_ranges(die, 0, &base, &start, &end) > 0) {
+		*pc = start;
+		return 0;
+	}
+	return -1;
+}
+
 uint64_t dwarf_entry_pc(Dwarf_Die *fn)
 {
 	Dwarf_Addr pc = 0;
 
-	dwarf_entrypc(fn, &pc);
+	entry_of(fn, &pc);
 	return pc;
 }
 
@@ -143,7 +161,7 @@ static void index_subprograms(Dwarf_Die *parent, unit_entries *out)
 		int tag = dwarf_tag(&child);
 		Dwarf_Addr entry;
 
-		if (tag == DW_TAG_subprogram && dwarf_entrypc(&child, &entry) == 0)
+		if (tag == DW_TAG_subprogram && entry_of(&child, &entry) == 0)
 			vec_push(out, ((struct unit_entry){ entry, dwarf_dieoffset(&child) }));
 		else if (tag == DW_TAG_namespace)
 			index_subprograms(&child, out);
@@ -259,7 +277,7 @@ static void build_where(struct dwarf_image *im)
 			do {
 				Dwarf_Addr entry;
 
-				if (dwarf_tag(&child) == DW_TAG_subprogram && dwarf_entrypc(&child, &entry) == 0)
+				if (dwarf_tag(&child) == DW_TAG_subprogram && entry_of(&child, &entry) == 0)
 					vec_push(&all, ((struct pc_where){ entry, dwarf_decl_where(&child) }));
 			} while (dwarf_siblingof(&child, &child) == 0);
 		}
@@ -367,6 +385,86 @@ char *dwarf_where(struct dwarf_image *im, const char *name)
 	}
 	sym = bsearch(&key, im->funcs, im->nfuncs, sizeof(*im->funcs), by_symbol_name);
 	return sym && im->where[sym - im->funcs] ? xstrdup(im->where[sym - im->funcs]) : NULL;
+}
+
+/* ---- inline instances (.inline) ---- */
+
+struct inline_walk {
+	struct dwarf_image *im;
+	const char *pattern;
+	struct dwarf_symbol *by_addr;	/* funcs sorted by address */
+	int n;
+	void (*found)(void *arg, const char *function, uint64_t offset);
+	void *arg;
+};
+
+static int by_symbol_addr(const void *a, const void *b)
+{
+	const struct dwarf_symbol *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The function symbol whose code holds pc (image addresses), or NULL. */
+static const struct dwarf_symbol *symbol_holding(const struct inline_walk *w, uint64_t pc)
+{
+	int lo = 0, hi = w->n - 1, best = -1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+
+		if (w->by_addr[mid].addr <= pc) {
+			best = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	if (best < 0 || pc >= w->by_addr[best].addr + w->by_addr[best].size)
+		return NULL;
+	return &w->by_addr[best];
+}
+
+static void walk_inlines(struct inline_walk *w, Dwarf_Die *parent)
+{
+	Dwarf_Die child, origin;
+	Dwarf_Attribute attr;
+
+	if (dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		int tag = dwarf_tag(&child);
+		const char *name;
+		Dwarf_Addr pc;
+		const struct dwarf_symbol *sym;
+
+		if (tag == DW_TAG_inlined_subroutine && dwarf_attr(&child, DW_AT_abstract_origin, &attr) &&
+		    dwarf_formref_die(&attr, &origin) && (name = dwarf_diename(&origin)) &&
+		    !fnmatch(w->pattern, name, 0) && entry_of(&child, &pc) == 0 &&
+		    (sym = symbol_holding(w, pc + w->im->bias)))
+			w->found(w->arg, sym->name, pc + w->im->bias - sym->addr);
+		if (tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine)
+			walk_inlines(w, &child);
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
+			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
+{
+	struct inline_walk w = { .im = im, .pattern = pattern, .found = found, .arg = arg, .n = im->nfuncs };
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
+	qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
+	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+
+		if (dwarf_offdie(im->dw, off + hsize, &cu))
+			walk_inlines(&w, &cu);
+		off = next;
+	}
+	free(w.by_addr);
 }
 
 char *dwarf_decl_where(Dwarf_Die *die)

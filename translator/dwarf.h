@@ -30,6 +30,11 @@ int dwarf_line_offset(Dwarf_Die *fn, int line, uint64_t *offset, int *first, int
  * the kernel from an index of all its functions, built once per kernel
  * (by build-id) and kept under $SYSTEMTAP_DIR/cache/dwarf. */
 char *dwarf_where(struct dwarf_image *im, const char *name);
+/* Each place a function matching pattern was inlined: the function symbol
+ * whose code holds it, and how far into that function it starts (a walk
+ * over every unit: about half a second for the kernel). */
+void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
+			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg);
 /* "fs/read_write.c:450", or NULL. */
 char *dwarf_decl_where(Dwarf_Die *die);
 

@@ -1016,36 +1016,30 @@ static void emit_globals(struct emitter *em)
 		line(em, "%s", "");
 }
 
-/* max = STP_MAX(max, term): C for the largest of sizes known to the
- * compiler only.  Takes term. */
-static void max_with(struct strbuf *max, char *term)
-{
-	char *prev = sb_steal(max);
-
-	sb_printf(max, "STP_MAX(%s, %s)", prev, term);
-	free(prev);
-	free(term);
-}
-
 /* Bytes of frames one CPU needs: the largest probe frame, plus MAXNESTING
- * of the largest function frame. */
+ * of the largest function frame.  Unions make the compiler find the
+ * largest (a chain of max() macros grows exponentially when expanded). */
 static void emit_frame_size(struct emitter *em)
 {
 	struct script *s = &em->sess->script;
-	struct strbuf probes = {0}, funcs = {0};
+	int nfuncs = 0;
 
-	sb_add(&probes, "0");
-	sb_add(&funcs, "0");
+	line(em, "union stp_probe_frames {");
+	line(em, "\tchar none;");
 	for (int i = 0; i < s->probes.len; i++)
-		max_with(&probes, xasprintf("sizeof(struct probe_%d_locals)", i));
-	for (int i = 0; i < s->functions.len; i++)
-		if (s->functions.items[i]->used)
-			max_with(&funcs, xasprintf("sizeof(struct function_%s_locals)",
-						   s->functions.items[i]->name));
-	line(em, "#define STP_FRAME_SIZE (ALIGN(%s, 8) + \\", probes.buf);
-	line(em, "\t\t\tMAXNESTING * ALIGN(%s, 8))", funcs.buf);
-	free(probes.buf);
-	free(funcs.buf);
+		line(em, "\tstruct probe_%d_locals probe_%d;", i, i);
+	line(em, "};");
+	for (int i = 0; i < s->functions.len; i++) {
+		if (!s->functions.items[i]->used)
+			continue;
+		if (!nfuncs++)
+			line(em, "union stp_function_frames {");
+		line(em, "\tstruct function_%s_locals %s;", s->functions.items[i]->name, s->functions.items[i]->name);
+	}
+	if (nfuncs)
+		line(em, "};");
+	line(em, "#define STP_FRAME_SIZE (ALIGN(sizeof(union stp_probe_frames), 8) + \\");
+	line(em, "\t\t\tMAXNESTING * %s)", nfuncs ? "ALIGN(sizeof(union stp_function_frames), 8)" : "0");
 }
 
 static void emit_header(struct emitter *em)
@@ -1116,7 +1110,6 @@ static void collect_regexes_expr(struct emitter *em, struct expr *e)
 static void emit_regexes(struct emitter *em)
 {
 	struct script *s = &em->sess->script;
-	struct strbuf max = {0};
 
 	for (int i = 0; i < s->functions.len; i++)
 		if (s->functions.items[i]->used)
@@ -1126,14 +1119,14 @@ static void emit_regexes(struct emitter *em)
 		collect_regexes_stmt(em, s->probes.items[i]->body);
 	}
 	/* The workspace a frame needs: the largest program's. */
-	sb_add(&max, "0");
+	if (!em->nregex)
+		return;
+	line(em, "union stp_regex_work {");
 	for (int i = 0; i < em->nregex; i++)
-		max_with(&max, xasprintf("regex_%d_WORK_SIZE", i));
-	if (em->nregex) {
-		line(em, "#define STP_REGEX_WORK_MAX ((size_t)%s)", max.buf);
-		line(em, "%s", "");
-	}
-	free(max.buf);
+		line(em, "\tchar regex_%d[regex_%d_WORK_SIZE];", i, i);
+	line(em, "};");
+	line(em, "#define STP_REGEX_WORK_MAX sizeof(union stp_regex_work)");
+	line(em, "%s", "");
 }
 
 int pass3_emit(struct session *sess)

@@ -54,6 +54,10 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 {
 	struct probe_context ctx = { .release = s->release };
 
+	if (dp->offsets.len) {	/* statements and inline sites: the point as written */
+		vec_push(names, xasprintf("%s%s", dp->point->text, vars));
+		return;
+	}
 	for (int i = 0; i < dp->symbols.len; i++) {
 		const char *name = dp->symbols.items[i];
 		char *where = dp->module ? xasprintf("module(\"%s\")", dp->module) : xstrdup("kernel");

@@ -24,6 +24,7 @@ struct function_query {
 	char *file;		/* FUNC@FILE: of its source file, or NULL */
 	int line;		/* FUNC@FILE:LINE: the line it starts at, or 0 */
 	int statement;		/* kernel.statement: LINE is a line of its body */
+	int inlined;		/* .inline: where the functions were inlined */
 	char *why_no_line;	/* kernel.statement: why the last one had none */
 	const struct probe_context *ctx;
 	int is_return, exported_only;
@@ -149,15 +150,67 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 			q->is_return = 1;
 		else if (!strcmp(c->name, "exported"))
 			q->exported_only = 1;
+		else if (!strcmp(c->name, "inline"))
+			q->inlined = 1;
 		else if (strcmp(c->name, "call"))
 			goto bad;
 	}
+	if (q->inlined && (q->is_return || q->exported_only || q->file)) {
+		diag("semantic", &pp->loc, ".inline takes no .return, .exported or @FILE");
+		return -1;
+	}
 	return 1;
 bad:
-	diag("semantic", &pp->comps.items[i]->loc, "unexpected '.%s' after function(\"%s\")%s",
-	     pp->comps.items[i]->name, q->pattern,
-	     !strcmp(pp->comps.items[i]->name, "inline") ? " (.inline is not supported yet)" : "");
+	diag("semantic", &pp->comps.items[i]->loc, "unexpected '.%s' after function(\"%s\")", pp->comps.items[i]->name,
+	     q->pattern);
 	return -1;
+}
+
+struct inline_sites {
+	const struct kfunc_table *table;
+	struct derived_probe *dp;
+	int skipped;
+};
+
+/* An inline instance becomes a kprobe inside the function that holds it,
+ * if that function may be probed. */
+static void add_inline_site(void *arg, const char *function, uint64_t offset)
+{
+	struct inline_sites *s = arg;
+	const struct kfunc *f = kfunc_find(s->table, function);
+
+	if (!f || f->why_not || f->why_by_name) {
+		s->skipped++;
+		return;
+	}
+	vec_push(&s->dp->symbols, f->name);
+	vec_push(&s->dp->offsets, offset);
+}
+
+/* kernel.function("PATTERN").inline: 1, 0 (optional, none), or -1. */
+static int resolve_inline(struct probe_point *pp, struct derived_probe *dp, const struct function_query *q,
+			  const struct kfunc_table *t, const struct probe_context *ctx)
+{
+	struct inline_sites sites = { .table = t, .dp = dp };
+	char *why = NULL;
+	struct dwarf_image *im = dwarf_image(ctx->release, q->module, &why);
+
+	if (!im) {
+		diag("semantic", &q->where->loc, "%s", why);
+		return -1;
+	}
+	dp->wildcard = 1;	/* many sites: one failing is no reason to stop */
+	dwarf_inline_instances(im, q->pattern, add_inline_site, &sites);
+	if (ctx->verbose)
+		fprintf(stderr, "%s: %d inline sites, %d more skipped (in functions that can't be probed)\n",
+			pp->text, dp->symbols.len, sites.skipped);
+	if (dp->symbols.len)
+		return 1;
+	if (!pp->optional)
+		diag("semantic", &q->where->arg->loc, "no inline instance of \"%s\" in %s%s", q->pattern,
+		     q->module ? q->module : "the kernel",
+		     sites.skipped ? " that can be probed" : "");
+	return pp->optional ? 0 : -1;
 }
 
 /* The classic spelling of a system call's function, on a kernel whose
@@ -235,12 +288,26 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 	if (r <= 0)
 		return r;
 	t = kfunc_table(ctx->release, q.module, &why);
+	if (!t && !q.module && !q.file && !q.statement && !q.inlined && !q.exported_only &&
+	    !strpbrk(q.pattern, "*?[")) {
+		/* no debug vmlinux: the kernel finds the name when the script
+		 * starts, as for kprobe.function (target variables will say
+		 * which package would provide them) */
+		if (ctx->verbose)
+			fprintf(stderr, "%s: %s; probing '%s' by name\n", pp->text, why, q.pattern);
+		vec_push(&dp->symbols, q.pattern);
+		dp->is_return = q.is_return;
+		free(why);
+		return 1;
+	}
 	if (!t) {
 		diag("semantic", &q.where->loc, "%s", why);
 		return -1;
 	}
 	dp->module = q.module;
 	dp->is_return = q.is_return;
+	if (q.inlined)
+		return resolve_inline(pp, dp, &q, t, ctx);
 	dp->wildcard = strpbrk(q.pattern, "*?[") != NULL;
 	matched = match_functions(t, &q, q.pattern, dp, reasons, counts, 16);
 	alias = matched ? NULL : syscall_alias(q.pattern);

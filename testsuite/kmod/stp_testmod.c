@@ -66,7 +66,13 @@ STP_TESTED int stp_test_guru(int x)
 	return x * 2;
 }
 
-static int last_ints, last_array, last_guru, rounds;
+static int last_ints, last_array, last_guru, last_inlined, rounds;
+
+/* Always inlined: .inline probes find it inside stp_test_round's caller. */
+static __always_inline int stp_test_inlined(int v)
+{
+	return v * 2 + rounds;
+}
 static long last_struct;
 static const char *last_string;
 
@@ -92,6 +98,7 @@ static void stp_test_round(void)
 	last_array = stp_test_array(values, 5);
 	stp_test_bad_pointer((struct stp_outer *)0x10);
 	last_guru = stp_test_guru(5);
+	last_inlined = stp_test_inlined(last_array);
 	rounds++;
 }
 
@@ -103,8 +110,8 @@ static ssize_t stp_test_write(struct file *file, const char __user *buf, size_t 
 
 static int stp_test_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "rounds=%d ints=%d struct=%ld string=%s array=%d guru=%d\n", rounds, last_ints,
-		   last_struct, last_string ? last_string : "", last_array, last_guru);
+	seq_printf(m, "rounds=%d ints=%d struct=%ld string=%s array=%d guru=%d inlined=%d\n", rounds,
+		   last_ints, last_struct, last_string ? last_string : "", last_array, last_guru, last_inlined);
 	return 0;
 }
 
