@@ -256,6 +256,16 @@ kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name
 		[ "$out" = 'kernel.function("vfs_read@fs/read_write.c:N") $file:struct file* $buf:char* $count:size_t $pos:loff_t*' ] &&
 			pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: -l kernel.statement(\"F@FILE:*\") lists each line with code in F"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'module("testsuite/kmod/stp_testmod.ko").statement("stp_test_array@stp_testmod.c:*")' 2>&1)
+		[ "$out" = "module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:49\")
+module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:50\")
+module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:52\")
+module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:53\")
+module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/testsuite/kmod/stp_testmod.c:54\")" ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -L on a module's .return points adds \$return; @FILE:LINE selects"
 	if selected "$name"; then
 		out=$("$STAP" -r "$(release)" -L 'module("testsuite/kmod/stp_testmod.ko").function("stp_test_*@stp_testmod.c").return' 2>&1)

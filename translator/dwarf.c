@@ -185,7 +185,8 @@ static struct unit_index *unit_index(struct dwarf_image *im, Dwarf_Die *cu)
 		if (im->units.items[i]->cu == off)
 			return im->units.items[i];
 	index_subprograms(cu, &entries);
-	qsort(entries.items, entries.len, sizeof(*entries.items), by_pc);
+	if (entries.len)
+		qsort(entries.items, entries.len, sizeof(*entries.items), by_pc);
 	u = xcalloc(1, sizeof(*u));
 	u->cu = off;
 	u->entries = entries.items;
@@ -210,43 +211,72 @@ int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn)
 		return -1;
 	u = unit_index(im, cu);
 	want.pc = sym->addr - bias;
-	found = bsearch(&want, u->entries, u->n, sizeof(*u->entries), by_pc);
+	found = u->n ? bsearch(&want, u->entries, u->n, sizeof(*u->entries), by_pc) : NULL;
 	return found && dwarf_offdie(im->dw, found->die, fn) ? 0 : -1;
 }
 
-int dwarf_line_offset(Dwarf_Die *fn, int line, uint64_t *offset, int *first, int *last)
+struct line_start {
+	int line;
+	uint64_t addr;
+};
+
+static int by_line_then_addr(const void *a, const void *b)
+{
+	const struct line_start *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int dwarf_function_lines(Dwarf_Die *fn, int lo, int hi, void (*found)(void *arg, int line, uint64_t offset),
+			 void *arg, int *first, int *last)
 {
 	Dwarf_Die cu;
 	Dwarf_Lines *lines;
 	size_t n;
-	uint64_t entry = dwarf_entry_pc(fn), best = 0;
-	int found = 0;
+	uint64_t entry = dwarf_entry_pc(fn);
+	VEC(struct line_start) starts = {0};
+	int count = 0;
+	/* its own lines, not those of what it inlined (from other files, or
+	 * from earlier in its own) */
+	const char *file = dwarf_decl_file(fn);
+	int decl_line = 0;
 
+	dwarf_decl_line(fn, &decl_line);
 	*first = *last = 0;
 	if (!dwarf_diecu(fn, &cu, NULL, NULL) || dwarf_getsrclines(&cu, &lines, &n) != 0)
-		return -1;
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		Dwarf_Line *l = dwarf_onesrcline(lines, i);
 		Dwarf_Addr addr;
 		int no;
 		bool is_stmt;
 
+		const char *src;
+
 		if (dwarf_lineaddr(l, &addr) || dwarf_lineno(l, &no) || dwarf_linebeginstatement(l, &is_stmt) ||
-		    !is_stmt || dwarf_haspc(fn, addr) <= 0)
+		    !is_stmt || addr < entry || dwarf_haspc(fn, addr) <= 0)
+			continue;
+		src = dwarf_linesrc(l, NULL, NULL);
+		if ((file && src && strcmp(src, file)) || no < decl_line)
 			continue;
 		if (!*first || no < *first)
 			*first = no;
 		if (no > *last)
 			*last = no;
-		if (no == line && addr >= entry && (!found || addr < best)) {
-			best = addr;
-			found = 1;
-		}
+		if (no >= lo && no <= hi)
+			vec_push(&starts, ((struct line_start){ no, addr }));
 	}
-	if (!found)
-		return -1;
-	*offset = best - entry;
-	return 0;
+	if (starts.len)
+		qsort(starts.items, starts.len, sizeof(*starts.items), by_line_then_addr);
+	for (int i = 0; i < starts.len; i++)	/* each line's first statement */
+		if (!i || starts.items[i].line != starts.items[i - 1].line) {
+			found(arg, starts.items[i].line, starts.items[i].addr - entry);
+			count++;
+		}
+	free(starts.items);
+	return count;
 }
 
 /* ---- every kernel function's "file:line", cached on disk ---- */
@@ -283,12 +313,13 @@ static void build_where(struct dwarf_image *im)
 		}
 		off = next;
 	}
-	qsort(all.items, all.len, sizeof(*all.items), by_pc_where);
+	if (all.len)
+		qsort(all.items, all.len, sizeof(*all.items), by_pc_where);
 	im->where = xcalloc(im->nfuncs ? im->nfuncs : 1, sizeof(*im->where));
 	for (int i = 0; i < im->nfuncs; i++) {
 		struct pc_where key = { .pc = im->funcs[i].addr - im->bias }, *found;
 
-		found = bsearch(&key, all.items, all.len, sizeof(*all.items), by_pc_where);
+		found = all.len ? bsearch(&key, all.items, all.len, sizeof(*all.items), by_pc_where) : NULL;
 		if (found && found->where)
 			im->where[i] = xstrdup(found->where);
 	}
@@ -456,7 +487,8 @@ void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
 	size_t hsize;
 
 	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
-	qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
+	if (w.n)
+		qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
 	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		Dwarf_Die cu;
 

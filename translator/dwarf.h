@@ -23,9 +23,11 @@ int dwarf_image_is_kernel(const struct dwarf_image *im);
 int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn);
 /* Its entry address, in the image's address space. */
 uint64_t dwarf_entry_pc(Dwarf_Die *fn);
-/* The offset from fn's entry of the first statement of line in it: 0, or
- * -1.  *first and *last say which lines fn has code for. */
-int dwarf_line_offset(Dwarf_Die *fn, int line, uint64_t *offset, int *first, int *last);
+/* For each line from lo to hi that has code in fn, found(arg, line, the
+ * offset from fn's entry of its first statement); how many.  *first and
+ * *last say which lines fn has code for. */
+int dwarf_function_lines(Dwarf_Die *fn, int lo, int hi, void (*found)(void *arg, int line, uint64_t offset),
+			 void *arg, int *first, int *last);
 /* Where function name is defined, "fs/read_write.c:450", or NULL: for
  * the kernel from an index of all its functions, built once per kernel
  * (by build-id) and kept under $SYSTEMTAP_DIR/cache/dwarf. */
@@ -98,10 +100,10 @@ int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *mod
 /* The same at offset bytes into the function (kernel.statement). */
 int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
 			    uint64_t offset, struct expr *e, int quiet);
-/* kernel.statement("FUNC@FILE:LINE"): the offset of LINE's code in
- * function: 0, or -1 with *why set. */
-int dwarf_statement_offset(const struct probe_context *ctx, const char *module, const char *function, int line,
-			   uint64_t *offset, char **why);
+/* kernel.statement("FUNC@FILE:LO[-HI]"): found(arg, line, offset) for
+ * each line with code in function; how many, or -1 with *why set. */
+int dwarf_statement_lines(const struct probe_context *ctx, const char *module, const char *function, int lo,
+			  int hi, void (*found)(void *arg, int line, uint64_t offset), void *arg, char **why);
 /* For stap -L: " $file:struct file* $buf:char*" ..., the function's
  * parameters (and $return:TYPE for a return probe). */
 /* @cast(ptr, "type"[, "module"]) and @var("name"[, "module"]) with their

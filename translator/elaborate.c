@@ -815,8 +815,11 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 				memset(&one->symbols, 0, sizeof(one->symbols));
 				vec_push(&one->symbols, dp->symbols.items[k]);
 				memset(&one->offsets, 0, sizeof(one->offsets));
+				memset(&one->lines, 0, sizeof(one->lines));
 				if (dp->offsets.len)
 					vec_push(&one->offsets, dp->offsets.items[k]);
+				if (dp->lines.len)
+					vec_push(&one->lines, dp->lines.items[k]);
 			}
 			vec_push(&q->points, dp->point);
 			q->body = stmt_clone(p->body);

@@ -89,13 +89,15 @@ static const struct {
 	{ "trace_hardirqs_*", UNSAFE }, { "stop_machine*", UNSAFE }, { "multi_cpu_stop", UNSAFE },
 	{ "*_trace_*", UNSAFE }, { "perf_*", UNSAFE }, { "x86_pmu_*", UNSAFE },
 	/* What the idle loop calls on every pass without "idle" in its name:
-	 * arch_cpu_idle_enter() -> tsc_verify_tsc_adjust(), with interrupts
-	 * off.  Each text patch wakes the idle CPUs and they run it while its
-	 * call site is being rewritten; under qemu (TCG) an idle CPU then hit
-	 * a leftover int3 there after the patch had ended, which the kernel
-	 * took for a kprobe of its own and "single-stepped" at address 0: a
-	 * NULL instruction fetch in swapper, "Attempted to kill the idle task"
-	 * (kernel.function("[s-z]*"), issue 4). */
+	 * arch_cpu_idle_enter() -> tsc_verify_tsc_adjust(), interrupts off.
+	 * Text patching wakes the idle CPUs, which run it while its call site
+	 * is rewritten; under qemu (TCG) one hit an int3 there that the
+	 * patching code no longer claimed (a stale translation, most likely),
+	 * and the kernel took it for an int3 kprobe at that address; an
+	 * ftrace-based kprobe has no instruction copy, so it "single-stepped"
+	 * at 0: "BUG: kernel NULL pointer dereference", RIP 0, RSP just below
+	 * arch_cpu_idle_enter's frame, in swapper (kernel.function("[s-z]*"),
+	 * issue 4). */
 	{ "*tsc_adjust*", UNSAFE },
 #undef RUNTIME
 #undef UNSAFE

@@ -54,7 +54,7 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 {
 	struct probe_context ctx = { .release = s->release };
 
-	if (dp->offsets.len) {	/* statements and inline sites: the point as written */
+	if (dp->offsets.len && !dp->lines.len) {	/* inline sites: the point as written */
 		vec_push(names, xasprintf("%s%s", dp->point->text, vars));
 		return;
 	}
@@ -65,6 +65,16 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 		struct strbuf params = {0};
 
 		sb_add(&params, "");
+		if (dp->lines.len) {	/* kernel.statement: one line per source line */
+			if (decl)
+				*strrchr(decl, ':') = '\0';
+			vec_push(names, xasprintf("%s.statement(\"%s@%s:%d\")%s", where, name, decl ? decl : "?",
+						  dp->lines.items[i], vars));
+			free(where);
+			free(decl);
+			free(params.buf);
+			continue;
+		}
 		if (with_variables)
 			dwarf_list_params(&params, &ctx, dp->module, name, dp->is_return);
 		vec_push(names, xasprintf("%s.function(\"%s%s%s\")%s%s%s", where, name, decl ? "@" : "",

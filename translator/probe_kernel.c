@@ -14,6 +14,7 @@
 #include "ksyms.h"
 
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct function_query {
 	const char *pattern;	/* of the function's name */
 	char *file;		/* FUNC@FILE: of its source file, or NULL */
 	int line;		/* FUNC@FILE:LINE: the line it starts at, or 0 */
+	int line_hi;		/* kernel.statement("F@FILE:LO-HI"), or LINE; "*": all */
 	int statement;		/* kernel.statement: LINE is a line of its body */
 	int inlined;		/* .inline: where the functions were inlined */
 	char *why_no_line;	/* kernel.statement: why the last one had none */
@@ -41,8 +43,15 @@ static int split_file_pattern(struct function_query *q)
 	colon = strrchr(q->file, ':');
 	if (colon) {
 		*colon = '\0';
-		q->line = (int)strtol(colon + 1, &end, 10);
-		if (*end || q->line <= 0) {
+		if (!strcmp(colon + 1, "*")) {	/* statements: every line */
+			q->line = 1;
+			q->line_hi = INT_MAX;
+			end = "";
+		} else {
+			q->line = (int)strtol(colon + 1, &end, 10);
+			q->line_hi = *end == '-' ? (int)strtol(end + 1, &end, 10) : q->line;
+		}
+		if (*end || q->line <= 0 || q->line_hi < q->line) {
 			diag("semantic", &q->where->arg->loc, "'%s' is not a line number (FUNCTION@FILE:LINE)",
 			     colon + 1);
 			return -1;
@@ -65,9 +74,9 @@ static int file_matches(const char *pattern, const char *path)
 	return 0;
 }
 
-/* FUNC@FILE[:LINE]: where the debug information says f is defined.  For
- * kernel.statement, *offset is where LINE's code starts in it. */
-static int in_file(struct function_query *q, const char *name, uint64_t *offset)
+/* FUNC@FILE[:LINE]: where the debug information says f is defined (for
+ * kernel.statement, any of its lines will do: see add_statements). */
+static int in_file(struct function_query *q, const char *name)
 {
 	char *where = dwarf_function_where(q->ctx, q->module, name), *colon;
 	int ok;
@@ -76,15 +85,7 @@ static int in_file(struct function_query *q, const char *name, uint64_t *offset)
 		return 0;
 	colon = strrchr(where, ':');
 	*colon = '\0';
-	if (q->statement) {
-		ok = file_matches(q->file, where);
-		free(q->why_no_line);
-		q->why_no_line = NULL;
-		if (ok && dwarf_statement_offset(q->ctx, q->module, name, q->line, offset, &q->why_no_line) != 0)
-			ok = 0;
-	} else {
-		ok = file_matches(q->file, where) && (!q->line || atoi(colon + 1) == q->line);
-	}
+	ok = file_matches(q->file, where) && (q->statement || !q->line || atoi(colon + 1) == q->line);
 	free(where);
 	return ok;
 }
@@ -222,6 +223,32 @@ static char *syscall_alias(const char *pattern)
 
 /* Adds the functions of t matching pattern to dp; counts the skipped ones
  * by reason.  Returns how many matched at all. */
+struct statement_sink {
+	struct derived_probe *dp;
+	const char *function;
+};
+
+static void add_statement(void *arg, int line, uint64_t offset)
+{
+	struct statement_sink *s = arg;
+
+	vec_push(&s->dp->symbols, s->function);
+	vec_push(&s->dp->offsets, offset);
+	vec_push(&s->dp->lines, line);
+}
+
+/* kernel.statement: one kprobe per line with code in f; 0, or -1 (with
+ * q->why_no_line) if it has none. */
+static int add_statements(struct function_query *q, const struct kfunc *f, struct derived_probe *dp)
+{
+	struct statement_sink sink = { dp, f->name };
+
+	free(q->why_no_line);
+	q->why_no_line = NULL;
+	return dwarf_statement_lines(q->ctx, q->module, f->name, q->line, q->line_hi, add_statement, &sink,
+				     &q->why_no_line) < 0 ? -1 : 0;
+}
+
 static int match_functions(const struct kfunc_table *t, struct function_query *q, const char *pattern,
 			   struct derived_probe *dp, const char **reasons, int *counts, int nreasons)
 {
@@ -234,16 +261,15 @@ static int match_functions(const struct kfunc_table *t, struct function_query *q
 
 		if (fnmatch(pattern, f->name, 0) || (q->exported_only && !f->exported))
 			continue;
-		uint64_t offset = 0;
-
-		if (q->file && !in_file(q, f->name, &offset))
+		if (q->file && !in_file(q, f->name))
 			continue;
-		matched++;
 		why = f->why_not ? f->why_not : dp->wildcard ? f->why_by_name : NULL;
+		if (!why && q->statement && add_statements(q, f, dp) < 0)
+			continue;	/* no such line in it */
+		matched++;
 		if (!why) {
-			vec_push(&dp->symbols, f->name);
-			if (q->statement)
-				vec_push(&dp->offsets, offset);
+			if (!q->statement)
+				vec_push(&dp->symbols, f->name);
 			continue;
 		}
 		for (r = 0; r < nreasons && reasons[r] && strcmp(reasons[r], why); r++)
@@ -314,6 +340,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 	if (alias && (matched = match_functions(t, &q, alias, dp, reasons, counts, 16)) && ctx->verbose)
 		fprintf(stderr, "%s: function(\"%s\") is %s on this kernel\n", pp->text, q.pattern, alias);
 	free(alias);
+	if (q.statement && dp->symbols.len > 1)
+		dp->wildcard = 1;	/* many lines: one refused is no reason to stop */
 	for (int i = 0; i < 16 && reasons[i]; i++) {
 		skipped += counts[i];
 		sb_printf(&why_skipped, "%s%d %s", i ? ", " : "", counts[i], reasons[i]);

@@ -22,7 +22,8 @@ struct derived_probe {
 	int is_return;		/* kprobes: .return */
 	int wildcard;		/* kprobes: from a pattern, so some may fail */
 	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
-	VEC(uint64_t) offsets;	/* kernel.statement: bytes into each symbol */
+	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
+	VEC(int) lines;		/* kernel.statement: each one's source line */
 	const char *procfs_file;	/* procfs: the file under /proc/systemtap/MODULE */
 	int procfs_write;	/* procfs: .write, else .read */
 	int64_t procfs_maxsize;	/* procfs: .read.maxsize(N), or 0 */

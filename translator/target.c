@@ -1033,12 +1033,12 @@ int dwarf_resolve_cast_or_var(const struct probe_context *ctx, struct expr *e, i
 	return variable_access_from(&q, &base) == 0 && !q.failed;
 }
 
-int dwarf_statement_offset(const struct probe_context *ctx, const char *module, const char *function, int line,
-			   uint64_t *offset, char **why)
+int dwarf_statement_lines(const struct probe_context *ctx, const char *module, const char *function, int lo,
+			  int hi, void (*found)(void *arg, int line, uint64_t offset), void *arg, char **why)
 {
 	struct dwarf_image *im = dwarf_image(ctx->release, module, why);
 	Dwarf_Die fn;
-	int first, last;
+	int first, last, n;
 
 	if (!im)
 		return -1;
@@ -1046,10 +1046,16 @@ int dwarf_statement_offset(const struct probe_context *ctx, const char *module, 
 		*why = xasprintf("no debug information for function '%s'", function);
 		return -1;
 	}
-	if (dwarf_line_offset(&fn, line, offset, &first, &last) == 0)
-		return 0;
-	*why = first ? xasprintf("no code for line %d in %s (it has code at lines %d-%d)", line, function, first, last)
-		     : xasprintf("no line information for %s", function);
+	n = dwarf_function_lines(&fn, lo, hi, found, arg, &first, &last);
+	if (n > 0)
+		return n;
+	if (!first)
+		*why = xasprintf("no line information for %s", function);
+	else if (lo == hi)
+		*why = xasprintf("no code for line %d in %s (it has code at lines %d-%d)", lo, function, first, last);
+	else
+		*why = xasprintf("no code for lines %d-%d in %s (it has code at lines %d-%d)", lo, hi, function, first,
+				 last);
 	return -1;
 }
 
