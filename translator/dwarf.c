@@ -14,7 +14,6 @@
 
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
@@ -279,6 +278,23 @@ int dwarf_function_lines(Dwarf_Die *fn, int lo, int hi, void (*found)(void *arg,
 	return count;
 }
 
+/* The units of im in turn: 1 with *cu set, 0 after the last; *off
+ * starts at 0. */
+static int next_unit(struct dwarf_image *im, Dwarf_Off *off, Dwarf_Die *cu)
+{
+	Dwarf_Off next;
+	size_t hsize;
+
+	while (dwarf_nextcu(im->dw, *off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Off at = *off + hsize;
+
+		*off = next;
+		if (dwarf_offdie(im->dw, at, cu))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- every kernel function's "file:line", cached on disk ---- */
 
 struct pc_where {
@@ -297,21 +313,18 @@ static int by_pc_where(const void *a, const void *b)
 static void build_where(struct dwarf_image *im)
 {
 	VEC(struct pc_where) all = {0};
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Off off = 0;
+	Dwarf_Die cu, child;
 
-	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu, child;
+	while (next_unit(im, &off, &cu)) {
+		if (dwarf_child(&cu, &child) != 0)
+			continue;
+		do {
+			Dwarf_Addr entry;
 
-		if (dwarf_offdie(im->dw, off + hsize, &cu) && dwarf_child(&cu, &child) == 0) {
-			do {
-				Dwarf_Addr entry;
-
-				if (dwarf_tag(&child) == DW_TAG_subprogram && entry_of(&child, &entry) == 0)
-					vec_push(&all, ((struct pc_where){ entry, dwarf_decl_where(&child) }));
-			} while (dwarf_siblingof(&child, &child) == 0);
-		}
-		off = next;
+			if (dwarf_tag(&child) == DW_TAG_subprogram && entry_of(&child, &entry) == 0)
+				vec_push(&all, ((struct pc_where){ entry, dwarf_decl_where(&child) }));
+		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	if (all.len)
 		qsort(all.items, all.len, sizeof(*all.items), by_pc_where);
@@ -483,19 +496,14 @@ void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
 			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
 {
 	struct inline_walk w = { .im = im, .pattern = pattern, .found = found, .arg = arg, .n = im->nfuncs };
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Off off = 0;
+	Dwarf_Die cu;
 
 	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
 	if (w.n)
 		qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
-	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-
-		if (dwarf_offdie(im->dw, off + hsize, &cu))
-			walk_inlines(&w, &cu);
-		off = next;
-	}
+	while (next_unit(im, &off, &cu))
+		walk_inlines(&w, &cu);
 	free(w.by_addr);
 }
 
@@ -510,12 +518,11 @@ char *dwarf_decl_where(Dwarf_Die *die)
 	return xasprintf("%s:%d", file, line);
 }
 
-int dwarf_scopes(struct dwarf_image *im, Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes)
+int dwarf_scopes(Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes)
 {
 	Dwarf_Die cu;
 	int n;
 
-	(void)im;
 	if (!dwarf_diecu(fn, &cu, NULL, NULL))
 		return 0;
 	n = dwarf_getscopes(&cu, pc, scopes);
@@ -631,19 +638,19 @@ char *dwarf_type_name(Dwarf_Die *die)
 	return sb_steal(&sb);
 }
 
-/* A unit's top-level definition of a struct or union named name. */
-static int find_type_in_unit(Dwarf_Die *cu, int tag, const char *name, Dwarf_Die *out)
+/* A unit's top-level DIE with tag named name (a definition, not a
+ * declaration, if definitions_only). */
+static int find_in_unit(Dwarf_Die *cu, int tag, const char *name, int definitions_only, Dwarf_Die *out)
 {
 	Dwarf_Die child;
 
 	if (dwarf_child(cu, &child) != 0)
 		return -1;
 	do {
+		Dwarf_Attribute attr;
 		const char *n;
 
-		Dwarf_Attribute attr;
-
-		if (dwarf_tag(&child) != tag || dwarf_hasattr(&child, DW_AT_declaration))
+		if (dwarf_tag(&child) != tag || (definitions_only && dwarf_hasattr(&child, DW_AT_declaration)))
 			continue;
 		n = dwarf_formstring(dwarf_attr_integrate(&child, DW_AT_name, &attr));
 		if (n && !strcmp(n, name)) {
@@ -654,26 +661,27 @@ static int find_type_in_unit(Dwarf_Die *cu, int tag, const char *name, Dwarf_Die
 	return -1;
 }
 
+static int find_definition(Dwarf_Die *cu, int tag, const char *name, Dwarf_Die *out)
+{
+	return find_in_unit(cu, tag, name, 1, out);
+}
+
 /* Units are walked (their top level only), each once per run, until one
  * defines the type; the kernel's common types turn up in the first few. */
 int dwarf_complete_type(struct dwarf_image *im, Dwarf_Die *type)
 {
 	const char *name = dwarf_diename(type);
 	int tag = dwarf_tag(type);
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Off off = 0;
+	Dwarf_Die cu;
 
 	if (!dwarf_hasattr(type, DW_AT_declaration))
 		return 0;
 	if (!name)
 		return -1;
-	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-
-		if (dwarf_offdie(im->dw, off + hsize, &cu) && find_type_in_unit(&cu, tag, name, type) == 0)
+	while (next_unit(im, &off, &cu))
+		if (find_definition(&cu, tag, name, type) == 0)
 			return 0;
-		off = next;
-	}
 	return -1;
 }
 
@@ -684,36 +692,13 @@ int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *out)
 {
 	static const int tags[] = { DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_typedef,
 				    DW_TAG_base_type, DW_TAG_enumeration_type };
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Off off = 0;
+	Dwarf_Die cu;
 
-	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-
-		if (dwarf_offdie(im->dw, off + hsize, &cu))
-			for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
-				if (find_type_in_unit(&cu, tags[i], name, out) == 0)
-					return 0;
-		off = next;
-	}
-	return -1;
-}
-
-/* A unit's declaration of variable name (for its type). */
-static int find_declaration(Dwarf_Die *cu, const char *name, Dwarf_Die *out)
-{
-	Dwarf_Die child;
-
-	if (dwarf_child(cu, &child) != 0)
-		return -1;
-	do {
-		const char *n = dwarf_diename(&child);
-
-		if (dwarf_tag(&child) == DW_TAG_variable && n && !strcmp(n, name)) {
-			*out = child;
-			return 0;
-		}
-	} while (dwarf_siblingof(&child, &child) == 0);
+	while (next_unit(im, &off, &cu))
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+			if (find_definition(&cu, tags[i], name, out) == 0)
+				return 0;
 	return -1;
 }
 
@@ -732,20 +717,17 @@ static int unit_is(Dwarf_Die *cu, const char *file)
  * levels are walked for a definition (or, failing that, a declaration). */
 static int search_units_for_variable(struct dwarf_image *im, const char *name, const char *file, Dwarf_Die *var)
 {
-	Dwarf_Off off = 0, next;
-	size_t hsize;
+	Dwarf_Off off = 0;
+	Dwarf_Die cu;
 	int have_declaration = 0;
 
-	while (dwarf_nextcu(im->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
-		Dwarf_Die cu;
-
-		if (dwarf_offdie(im->dw, off + hsize, &cu) && (!file || unit_is(&cu, file))) {
-			if (find_type_in_unit(&cu, DW_TAG_variable, name, var) == 0)
-				return 0;
-			if (!have_declaration && find_declaration(&cu, name, var) == 0)
-				have_declaration = 1;
-		}
-		off = next;
+	while (next_unit(im, &off, &cu)) {
+		if (file && !unit_is(&cu, file))
+			continue;
+		if (find_definition(&cu, DW_TAG_variable, name, var) == 0)
+			return 0;
+		if (!have_declaration && find_in_unit(&cu, DW_TAG_variable, name, 0, var) == 0)
+			have_declaration = 1;
 	}
 	return have_declaration ? 0 : -1;
 }
@@ -766,7 +748,7 @@ int dwarf_global_variable(struct dwarf_image *im, const char *name, const char *
 			continue;
 		*addr = at;
 		cu = dwfl_module_addrdie(im->mod, at, &bias);
-		if (cu && find_type_in_unit(cu, DW_TAG_variable, name, var) == 0)
+		if (cu && find_definition(cu, DW_TAG_variable, name, var) == 0)
 			return 0;
 		return search_units_for_variable(im, name, file, var);
 	}

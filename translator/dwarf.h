@@ -42,7 +42,7 @@ char *dwarf_decl_where(Dwarf_Die *die);
 
 /* The scopes that contain pc in fn's unit, innermost first; their count
  * (0: none).  Free *scopes. */
-int dwarf_scopes(struct dwarf_image *im, Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes);
+int dwarf_scopes(Dwarf_Die *fn, uint64_t pc, Dwarf_Die **scopes);
 
 /* A type with typedefs and const/volatile peeled off (typedefs kept when
  * keep_typedefs); 0, or -1 if die has no type (void). */

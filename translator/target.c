@@ -66,8 +66,8 @@ static char *type_text(struct tvalue *v)
 
 	if (v->is_void)
 		return xstrdup("void");
-	/* dwarf_type_name spells the type *of* a DIE; the peeled type is
-	 * itself a type, so name it through a fake holder: its own name */
+	/* (dwarf_type_name spells the type *of* a DIE; v->type is the type
+	 * itself: its pointee or element is what dwarf_type_name gives) */
 	switch (dwarf_tag(&v->type)) {
 	case DW_TAG_structure_type:
 		sb_printf(&sb, "struct %s", dwarf_diename(&v->type) ? dwarf_diename(&v->type) : "{...}");
@@ -512,7 +512,7 @@ static char *names_in_scope(Dwarf_Die *scopes, int n);
 static int is_parameter(struct tquery *q, const char *name)
 {
 	Dwarf_Die *scopes = NULL, var;
-	int n = dwarf_scopes(q->im, &q->fn, q->pc, &scopes);
+	int n = dwarf_scopes(&q->fn, q->pc, &scopes);
 	int found = n ? dwarf_getscopevar(scopes, n, name, 0, NULL, 0, 0, &var) : -1;
 
 	free(scopes);
@@ -522,7 +522,7 @@ static int is_parameter(struct tquery *q, const char *name)
 static int find_variable(struct tquery *q, const char *name, struct tvalue *v, const char *near)
 {
 	Dwarf_Die *scopes = NULL, var;
-	int n = dwarf_scopes(q->im, &q->fn, q->pc, &scopes), found;
+	int n = dwarf_scopes(&q->fn, q->pc, &scopes), found;
 	struct dwarf_loc loc;
 	char *why = NULL;
 
@@ -565,7 +565,7 @@ static int find_variable(struct tquery *q, const char *name, struct tvalue *v, c
 static int collect_vars(struct tquery *q, int want_params, int want_locals, Dwarf_Die *out, int max)
 {
 	Dwarf_Die *scopes = NULL, child;
-	int n = dwarf_scopes(q->im, &q->fn, q->pc, &scopes), count = 0;
+	int n = dwarf_scopes(&q->fn, q->pc, &scopes), count = 0;
 
 	for (int i = 0; i < n; i++) {
 		int tag = dwarf_tag(&scopes[i]);
@@ -659,9 +659,6 @@ static int list_vars(struct tquery *q, const char *which, const char *near)
 		else
 			pretty(q, &code, &v, depth, near);
 		free(v.c);
-	}
-	if (q->is_return && (!strcmp(which, "vars") || !strcmp(which, "parms"))) {
-		/* nothing more: SystemTap shows $return only with $$return */
 	}
 	set_pretty_access(q->e, &code);
 	free(code.buf);
