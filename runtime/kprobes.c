@@ -46,14 +46,25 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 	return 0;
 }
 
-static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, const char *symbol,
-				   unsigned int offset)
+/* Where the i-th kprobe of p goes: a symbol (and an offset into it), or an
+ * .absolute address. */
+static void stp_kprobe_place(const struct stp_probe *p, struct kprobe *kp, int i)
+{
+	if (p->addresses) {
+		kp->addr = (kprobe_opcode_t *)p->addresses[i];
+		return;
+	}
+	kp->symbol_name = p->symbols[i];
+	kp->offset = p->offsets ? p->offsets[i] : 0;
+}
+
+static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, int i)
 {
 	int rc;
 
 	k->probe = p;
 	if (p->is_return) {
-		k->rp.kp.symbol_name = symbol;
+		stp_kprobe_place(p, &k->rp.kp, i);
 		k->rp.handler = stp_kretprobe_ret;
 		if (p->entry_handler) {
 			k->rp.entry_handler = stp_kretprobe_entry;
@@ -62,8 +73,7 @@ static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, co
 		k->rp.maxactive = 0;	/* the kernel's default for this machine */
 		rc = register_kretprobe(&k->rp);
 	} else {
-		k->kp.symbol_name = symbol;
-		k->kp.offset = offset;
+		stp_kprobe_place(p, &k->kp, i);
 		k->kp.pre_handler = stp_kprobe_pre;
 		rc = register_kprobe(&k->kp);
 	}
@@ -73,7 +83,7 @@ static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, co
 
 static const char *stp_kprobe_reason(int rc)
 {
-	return rc == -ENOENT ? "no such symbol" :
+	return rc == -ENOENT ? "no such symbol" : rc == -EILSEQ ? "not at an instruction boundary" :
 	       rc == -EINVAL ? "the kernel does not allow probing there" : "refused";
 }
 
@@ -87,14 +97,17 @@ static int stp_kprobe_register(struct stp_probe *p)
 	char msg[256];
 	int i, rc, failed = 0, first_rc = 0;
 	const char *first = NULL;
+	char where[24];
 
 	p->kprobes = kvcalloc(p->nsymbols, sizeof(*p->kprobes), GFP_KERNEL);
 	if (!p->kprobes)
 		return -ENOMEM;
 	for (i = 0; i < p->nsymbols; i++) {
-		rc = stp_kprobe_register_one(p, &p->kprobes[i], p->symbols[i], p->offsets ? p->offsets[i] : 0);
+		rc = stp_kprobe_register_one(p, &p->kprobes[i], i);
 		if (rc && !failed++) {
-			first = p->symbols[i];
+			if (p->addresses)
+				snprintf(where, sizeof(where), "0x%lx", p->addresses[i]);
+			first = p->addresses ? where : p->symbols[i];
 			first_rc = rc;
 		}
 		cond_resched();

@@ -47,6 +47,7 @@ struct stp_probe {
 	bool wildcard;			/* from a pattern: some may fail */
 	struct stp_kprobe *kprobes;	/* nsymbols of them, while registered */
 	const unsigned int *offsets;	/* kernel.statement: into each symbol, or NULL */
+	const unsigned long *addresses;	/* .absolute: nsymbols addresses, instead of symbols */
 	/* kretprobes with @entry: saves entry_size bytes of values at entry */
 	void (*entry_handler)(struct stp_context *c);
 	size_t entry_size;
@@ -55,9 +56,11 @@ struct stp_probe {
 	const char *procfs_file;	/* procfs: the name under /proc/systemtap/MODULE */
 	bool procfs_write;		/* procfs: .write, else .read */
 	size_t procfs_maxsize;		/* procfs: .read.maxsize(N), or 0 */
+	umode_t procfs_umask;		/* procfs: .umask(M), or the default */
 	u32 perf_type;			/* perf: the event */
 	u64 perf_config;
 	u64 perf_sample;		/* perf: every that many events */
+	bool perf_freq;			/* perf: .hz(N): perf_sample times a second */
 	struct perf_event **perf_events;	/* perf: one per CPU, while registered */
 };
 

@@ -214,6 +214,21 @@ int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn)
 	return found && dwarf_offdie(im->dw, found->die, fn) ? 0 : -1;
 }
 
+int dwarf_function_at(struct dwarf_image *im, uint64_t pc, Dwarf_Die *fn)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(im->mod, pc, &bias);
+	struct unit_index *u;
+
+	if (!cu)
+		return -1;
+	u = unit_index(im, cu);
+	for (int i = 0; i < u->n; i++)	/* a function's cold part lies apart: ask each */
+		if (dwarf_offdie(im->dw, u->entries[i].die, fn) && dwarf_haspc(fn, pc - bias) > 0)
+			return 0;
+	return -1;
+}
+
 struct line_start {
 	int line;
 	uint64_t addr;

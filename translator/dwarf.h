@@ -21,6 +21,8 @@ int dwarf_image_is_kernel(const struct dwarf_image *im);
 /* The out-of-line instance of function name: 0, or -1 if the image has
  * none (inlined everywhere, or no such function). */
 int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn);
+/* The same for the function whose code holds pc. */
+int dwarf_function_at(struct dwarf_image *im, uint64_t pc, Dwarf_Die *fn);
 /* Its entry address, in the image's address space. */
 uint64_t dwarf_entry_pc(Dwarf_Die *fn);
 /* For each line from lo to hi that has code in fn, found(arg, line, the
@@ -100,6 +102,8 @@ int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *mod
 /* The same at offset bytes into the function (kernel.statement). */
 int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
 			    uint64_t offset, struct expr *e, int quiet);
+/* The same at address pc of the kernel image (kernel.statement(ADDR)). */
+int dwarf_resolve_target_pc(const struct probe_context *ctx, uint64_t pc, struct expr *e, int quiet);
 /* kernel.statement("FUNC@FILE:LO[-HI]"): found(arg, line, offset) for
  * each line with code in function; how many, or -1 with *why set. */
 int dwarf_statement_lines(const struct probe_context *ctx, const char *module, const char *function, int lo,

@@ -374,7 +374,8 @@ static void check_target_write(struct elab *el, struct expr *e)
  * has it (e->access is set), else 0, reported unless quiet. */
 static int try_target(struct elab *el, struct expr *e, int quiet)
 {
-	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose };
+	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
+				      .guru = el->sess->guru_mode };
 	struct derived_probe *dp = el->func ? NULL : el->dp;
 
 	for (int i = 0; i < e->steps.len; i++)
@@ -846,7 +847,8 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 static void resolve_probes(struct elab *el, int from)
 {
 	struct script *s = el->s;
-	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose };
+	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
+				      .guru = el->sess->guru_mode };
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];

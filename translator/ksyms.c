@@ -116,9 +116,9 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct kfunc *)a)->name, ((const struct kfunc *)b)->name);
 }
 
-static int by_addr(const void *a, const void *b)
+static int by_address(const void *a, const void *b)
 {
-	const struct kfunc *x = *(const struct kfunc *const *)a, *y = *(const struct kfunc *const *)b;
+	const struct kfunc *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
@@ -145,7 +145,7 @@ const unsigned char *elf_bytes_at(Elf *elf, uint64_t addr, size_t len)
 struct loader {
 	Elf *elf;
 	VEC(struct kfunc) funcs;
-	uint64_t start_blacklist, stop_blacklist, start_mcount, stop_mcount;
+	uint64_t start_blacklist, stop_blacklist, start_mcount, stop_mcount, stext;
 	uint64_t range_start[NRANGES], range_stop[NRANGES];
 	VEC(char *) exported;
 };
@@ -163,6 +163,8 @@ static void note_symbol(void *arg, const char *name, const GElf_Sym *sym, const 
 		ld->start_mcount = sym->st_value;
 	else if (!strcmp(name, "__stop_mcount_loc"))
 		ld->stop_mcount = sym->st_value;
+	else if (!strcmp(name, "_stext"))
+		ld->stext = sym->st_value;
 	else if (!strncmp(name, "__ksymtab_", 10))
 		vec_push(&ld->exported, xstrdup(name + 10));
 	for (size_t i = 0; i < NRANGES; i++) {
@@ -175,6 +177,7 @@ static void note_symbol(void *arg, const char *name, const GElf_Sym *sym, const 
 		return;		/* "f.cold", "f.isra.0": parts or clones, not the function */
 	f.name = xstrdup(name);
 	f.addr = sym->st_value;
+	f.size = sym->st_size;
 	for (size_t i = 0; i < sizeof(unprobeable_sections) / sizeof(unprobeable_sections[0]); i++)
 		if (section && !strcmp(section, unprobeable_sections[i].section))
 			f.why_not = unprobeable_sections[i].why;
@@ -217,22 +220,23 @@ void elf_each_symbol(Elf *elf, void (*fn)(void *arg, const char *name, const GEl
 	}
 }
 
-/* The function that contains addr (funcs sorted by address), or NULL. */
-static struct kfunc *function_at(struct kfunc **sorted, int n, uint64_t addr)
+/* The last of t's functions by address that starts at or before addr,
+ * or NULL. */
+static struct kfunc *function_before(const struct kfunc_table *t, uint64_t addr)
 {
-	int lo = 0, hi = n - 1, found = -1;
+	int lo = 0, hi = t->n_by_addr - 1, found = -1;
 
 	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
+		int mid = lo + (hi - lo) / 2;
 
-		if (sorted[mid]->addr <= addr) {
+		if (t->by_addr[mid].addr <= addr) {
 			found = mid;
 			lo = mid + 1;
 		} else {
 			hi = mid - 1;
 		}
 	}
-	return found < 0 ? NULL : sorted[found];
+	return found < 0 ? NULL : &t->by_addr[found];
 }
 
 /* The 8-byte addresses the image stores between two linker symbols
@@ -251,40 +255,36 @@ static size_t read_addresses(struct loader *ld, uint64_t start, uint64_t stop, u
 
 /* Marks what the address tables say: the blacklist, and which functions
  * have an ftrace call site in their first 16 bytes (after endbr64). */
-static void apply_address_tables(struct loader *ld, struct kfunc *funcs, int n)
+static void apply_address_tables(struct loader *ld, struct kfunc_table *t)
 {
-	struct kfunc **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
 	uint64_t *sites = NULL, *blacklist = NULL;
 	size_t nsites = read_addresses(ld, ld->start_mcount, ld->stop_mcount, &sites);
 	size_t nblack = read_addresses(ld, ld->start_blacklist, ld->stop_blacklist, &blacklist);
+	struct kfunc *funcs = t->by_addr;
 
-	for (int i = 0; i < n; i++)
-		sorted[i] = &funcs[i];
-	qsort(sorted, n, sizeof(*sorted), by_addr);
 	for (size_t i = 0; i < nsites; i++) {
-		struct kfunc *f = function_at(sorted, n, sites[i]);
+		struct kfunc *f = function_before(t, sites[i]);
 
 		if (f && sites[i] - f->addr < 16)
 			f->traced = 1;
 	}
-	for (int i = 0; i < n && !nsites; i++)	/* no ftrace table: nothing is known notrace */
+	for (int i = 0; i < t->n_by_addr && !nsites; i++)	/* no ftrace table: nothing is known notrace */
 		funcs[i].traced = 1;
 	for (size_t i = 0; i < nblack; i++) {
-		struct kfunc *f = function_at(sorted, n, blacklist[i]);
+		struct kfunc *f = function_before(t, blacklist[i]);
 
 		if (f && f->addr == blacklist[i])
 			f->why_not = "on the kernel's kprobe blacklist";
 	}
 	free(sites);
 	free(blacklist);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < t->n_by_addr; i++) {
 		for (size_t r = 0; r < NRANGES && !funcs[i].why_not; r++)
 			if (funcs[i].addr >= ld->range_start[r] && funcs[i].addr < ld->range_stop[r])
 				funcs[i].why_not = unprobeable_ranges[r].why;
 		if (!funcs[i].why_not && !funcs[i].traced)
 			funcs[i].why_not = "notrace";
 	}
-	free(sorted);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -292,27 +292,41 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted by name, one entry per name (a static function that several
- * files define keeps its first). */
+/* t->by_addr has every function, with what the address tables say;
+ * t->funcs is sorted by name, one entry per name (a static function that
+ * several files define keeps its first). */
 static void finish_table(struct kfunc_table *t, struct loader *ld)
 {
 	int n = 0;
 
-	apply_address_tables(ld, ld->funcs.items, ld->funcs.len);
+	t->stext = ld->stext;
+	t->n_by_addr = ld->funcs.len;
+	t->by_addr = xcalloc(t->n_by_addr ? t->n_by_addr : 1, sizeof(*t->by_addr));
+	if (t->n_by_addr) {
+		memcpy(t->by_addr, ld->funcs.items, t->n_by_addr * sizeof(*t->by_addr));
+		qsort(t->by_addr, t->n_by_addr, sizeof(*t->by_addr), by_address);
+	}
+	apply_address_tables(ld, t);
+	memcpy(ld->funcs.items, t->by_addr, t->n_by_addr * sizeof(*t->by_addr));
 	if (ld->exported.len)
 		qsort(ld->exported.items, ld->exported.len, sizeof(char *), compare_names);
 	if (ld->funcs.len)
 		qsort(ld->funcs.items, ld->funcs.len, sizeof(struct kfunc), by_name);
 	for (int i = 0; i < ld->funcs.len; i++) {
-		if (n && !strcmp(ld->funcs.items[n - 1].name, ld->funcs.items[i].name))
+		if (n && !strcmp(ld->funcs.items[n - 1].name, ld->funcs.items[i].name)) {
+			ld->funcs.items[n - 1].unique = 0;
 			continue;
-		ld->funcs.items[n++] = ld->funcs.items[i];
+		}
+		ld->funcs.items[n] = ld->funcs.items[i];
+		ld->funcs.items[n++].unique = 1;
 	}
 	t->funcs = ld->funcs.items;
 	t->n = n;
 	for (int i = 0; i < n && ld->exported.len; i++)
 		t->funcs[i].exported = bsearch(&t->funcs[i].name, ld->exported.items, ld->exported.len,
 					       sizeof(char *), compare_names) != NULL;
+	for (int i = 0; i < t->n_by_addr; i++)
+		t->by_addr[i].unique = kfunc_find(t, t->by_addr[i].name)->unique;
 }
 
 static struct kfunc_table *load_table(const char *path, char **why)
@@ -489,6 +503,15 @@ const struct kfunc *kfunc_find(const struct kfunc_table *t, const char *name)
 	struct kfunc key = { .name = (char *)name };
 
 	return bsearch(&key, t->funcs, t->n, sizeof(*t->funcs), by_name);
+}
+
+const struct kfunc *kfunc_at(const struct kfunc_table *t, uint64_t addr)
+{
+	const struct kfunc *f = function_before(t, addr);
+
+	if (!f || addr - f->addr >= (f->size ? f->size : 1))
+		return NULL;
+	return f;
 }
 
 /* Edit distance, capped: how far apart two names are. */

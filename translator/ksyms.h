@@ -11,6 +11,8 @@
 struct kfunc {
 	char *name;
 	uint64_t addr;		/* in the image, before KASLR: for ordering only */
+	uint64_t size;
+	int unique;		/* no other function has its name */
 	const char *why_not;	/* NULL if a probe may go here, else the reason */
 	const char *why_by_name;	/* a pattern skips it by name (see ksyms.c), or NULL */
 	int traced;		/* has an ftrace call site (not notrace) */
@@ -21,6 +23,9 @@ struct kfunc_table {
 	char *path;		/* the image it came from */
 	struct kfunc *funcs;	/* sorted by name */
 	int n;
+	struct kfunc *by_addr;	/* all of them (even a name's second copy), by address */
+	int n_by_addr;
+	uint64_t stext;		/* the kernel's _stext, or 0 */
 };
 
 /* The table of release's kernel (module NULL) or of one of its modules;
@@ -51,6 +56,8 @@ char *kernel_image_path(const char *release, const char *module, char **why);
  * "/path/to/stp-testmod.ko". */
 char *module_name(const char *module);
 const struct kfunc *kfunc_find(const struct kfunc_table *t, const char *name);
+/* The function whose code holds addr (an address of the image), or NULL. */
+const struct kfunc *kfunc_at(const struct kfunc_table *t, uint64_t addr);
 /* Up to max names of t closest to name, closest first; how many. */
 int kfunc_similar(const struct kfunc_table *t, const char *name, const char **out, int max);
 

@@ -913,7 +913,9 @@ static char *probe_point_text(const struct probe_point *pp)
 		if (i)
 			sb_addc(&sb, '.');
 		sb_add(&sb, c->name);
-		if (c->arg) {
+		if (c->arg && c->arg->kind == EX_NUMBER && (uint64_t)c->arg->num > 0xffff)
+			sb_printf(&sb, "(0x%llx)", (unsigned long long)c->arg->num);	/* an address */
+		else if (c->arg) {
 			sb_addc(&sb, '(');
 			print_expr(&sb, c->arg);
 			sb_addc(&sb, ')');

@@ -115,9 +115,8 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 		return 0;	/* probe_tracepoint.c's, when it matched nothing optional */
 	q->statement = component_is(pp, i, "statement");
 	if (q->statement && pp->comps.items[i]->arg && pp->comps.items[i]->arg->kind == EX_NUMBER) {
-		diag("semantic", &pp->comps.items[i]->loc, "%s.statement(ADDRESS).absolute is not supported yet",
-		     pp->comps.items[0]->name);
-		return -1;
+		q->where = pp->comps.items[i];
+		return 2;	/* statement(ADDRESS): see resolve_address */
 	}
 	if (!q->statement && !component_is(pp, i, "function")) {
 		diag("semantic", &pp->loc, "expected %s.function(\"PATTERN\")", pp->comps.items[0]->name);
@@ -301,6 +300,68 @@ static void say_no_match(const struct kfunc_table *t, const struct function_quer
 		     q->module ? q->module : "the kernel");
 }
 
+/* kernel.statement(ADDRESS): ADDRESS as the image has it (as nm shows
+ * it), probed at run time relative to the function that holds it (or to
+ * _stext, if another function has its name), so KASLR doesn't matter;
+ * its $vars are that function's there.  With .absolute (guru mode): an
+ * address of the running kernel, used as it is, without debug information. */
+static int resolve_address(struct probe_point *pp, struct derived_probe *dp, const struct function_query *q,
+			   const struct probe_context *ctx)
+{
+	uint64_t addr = (uint64_t)q->where->arg->num;
+	int absolute = component_is(pp, 2, "absolute") && !pp->comps.items[2]->arg;
+	const struct kfunc_table *t;
+	const struct kfunc *f;
+	char *why = NULL;
+
+	if (pp->comps.len > 2 + absolute) {
+		diag("semantic", &pp->comps.items[2 + absolute]->loc, "unexpected '.%s' after statement(ADDRESS)%s",
+		     pp->comps.items[2 + absolute]->name, absolute ? ".absolute" : "");
+		return -1;
+	}
+	if (q->module) {
+		diag("semantic", &q->where->loc, "module(\"%s\").statement(ADDRESS) is not supported: use "
+		     "statement(\"FUNCTION@FILE:LINE\") or kprobe.statement(ADDRESS).absolute", q->module);
+		return -1;
+	}
+	if (absolute) {
+		if (!ctx->guru) {
+			diag("semantic", &pp->comps.items[2]->loc, "statement(ADDRESS).absolute needs guru mode (stap -g)");
+			return -1;
+		}
+		vec_push(&dp->addresses, addr);
+		return 1;
+	}
+	t = kfunc_table(ctx->release, NULL, &why);
+	if (!t) {
+		diag("semantic", &q->where->loc, "%s", why);
+		free(why);
+		return -1;
+	}
+	f = kfunc_at(t, addr);
+	if (!f) {
+		diag("semantic", &q->where->arg->loc, "0x%llx is not in any function of the kernel (for an address "
+		     "of the running kernel, add .absolute)", (unsigned long long)addr);
+		return -1;
+	}
+	if (f->why_not) {
+		diag("semantic", &q->where->arg->loc, "0x%llx is in %s, which can't be probed: %s",
+		     (unsigned long long)addr, f->name, f->why_not);
+		return -1;
+	}
+	if (!f->unique && !t->stext) {
+		diag("semantic", &q->where->arg->loc, "0x%llx is in %s, a name several functions have, and the kernel "
+		     "has no _stext to place it by", (unsigned long long)addr, f->name);
+		return -1;
+	}
+	if (ctx->verbose)
+		fprintf(stderr, "%s: %s+0x%llx\n", pp->text, f->name, (unsigned long long)(addr - f->addr));
+	vec_push(&dp->symbols, f->unique ? f->name : "_stext");
+	vec_push(&dp->offsets, addr - (f->unique ? f->addr : t->stext));
+	dp->link_address = addr;
+	return 1;
+}
+
 static int resolve_kernel_function(struct probe_point *pp, struct derived_probe *dp,
 				   const struct probe_context *ctx)
 {
@@ -313,6 +374,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 
 	if (r <= 0)
 		return r;
+	if (r == 2)
+		return resolve_address(pp, dp, &q, ctx);
 	t = kfunc_table(ctx->release, q.module, &why);
 	if (!t && !q.module && !q.file && !q.statement && !q.inlined && !q.exported_only &&
 	    !strpbrk(q.pattern, "*?[")) {
@@ -375,6 +438,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 static int kernel_function_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
 				  int quiet)
 {
+	if (dp->link_address)
+		return dwarf_resolve_target_pc(ctx, dp->link_address, e, quiet);
 	if (dp->symbols.len != 1)
 		return 0;
 	if (dp->offsets.len)

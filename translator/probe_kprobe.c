@@ -28,13 +28,36 @@ static int valid_symbol(struct probe_point *pp, int i, const char *name)
 	return 1;
 }
 
+/* kprobe.statement(ADDRESS).absolute: an address of the running kernel,
+ * as /proc/kallsyms shows it (guru mode: nothing checks it but the
+ * kernel's kprobes). */
+static int resolve_absolute(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx,
+			    int i)
+{
+	int64_t addr;
+
+	if (dp->module || component_number(pp, i, &addr, 1) < 0)
+		goto usage;
+	if (!component_is(pp, i + 1, "absolute") || pp->comps.items[i + 1]->arg || i + 2 < pp->comps.len)
+		goto usage;
+	if (!ctx->guru) {
+		diag("semantic", &pp->comps.items[i + 1]->loc, "kprobe.statement(ADDRESS).absolute needs guru mode "
+		     "(stap -g)");
+		return -1;
+	}
+	vec_push(&dp->addresses, (uint64_t)addr);
+	return 1;
+usage:
+	diag("semantic", &pp->loc, "expected kprobe.statement(ADDRESS).absolute");
+	return -1;
+}
+
 static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
 			 const struct probe_context *ctx)
 {
 	const char *symbol;
 	int i = 1;
 
-	(void)ctx;
 	if (!component_is(pp, 0, "kprobe"))
 		return 0;
 	if (component_is(pp, 1, "module")) {
@@ -43,10 +66,8 @@ static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
 			return -1;
 		i = 2;
 	}
-	if (component_is(pp, i, "statement")) {
-		diag("semantic", &pp->loc, "kprobe.statement(ADDR).absolute is not supported yet");
-		return -1;
-	}
+	if (component_is(pp, i, "statement"))
+		return resolve_absolute(pp, dp, ctx, i);
 	if (!component_is(pp, i, "function")) {
 		diag("semantic", &pp->loc, "expected kprobe.function(\"NAME\") or "
 		     "kprobe.module(\"MODULE\").function(\"NAME\"), with an optional .return");
@@ -72,6 +93,13 @@ static int resolve_kprobe(struct probe_point *pp, struct derived_probe *dp,
  * register one kprobe each (shared with kernel.function). */
 void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 {
+	if (dp->addresses.len) {	/* .absolute */
+		sb_printf(sb, "static const unsigned long dp_%d_addresses[] = {", dp->index);
+		for (int i = 0; i < dp->addresses.len; i++)
+			sb_printf(sb, "%s0x%llxUL", i ? ", " : " ", (unsigned long long)dp->addresses.items[i]);
+		sb_add(sb, " };");
+		return;
+	}
 	sb_printf(sb, "static const char *const dp_%d_symbols[] = {", dp->index);
 	for (int i = 0; i < dp->symbols.len; i++) {
 		char *module = dp->module ? module_name(dp->module) : NULL;
@@ -102,6 +130,11 @@ void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 
 void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
 {
+	if (dp->addresses.len) {
+		sb_printf(sb, ".kind = STP_PROBE_KPROBE, .addresses = dp_%d_addresses, .nsymbols = %d, "
+			  ".optional = %s", dp->index, dp->addresses.len, dp->point->optional ? "true" : "false");
+		return;
+	}
 	sb_printf(sb, ".kind = STP_PROBE_KPROBE, .symbols = dp_%d_symbols, .nsymbols = %d, "
 		  ".is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->symbols.len,
 		  dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",

@@ -24,11 +24,15 @@ struct derived_probe {
 	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
 	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
 	VEC(int) lines;		/* kernel.statement: each one's source line */
+	VEC(uint64_t) addresses;	/* .absolute: the running kernel's addresses (no symbols) */
+	uint64_t link_address;	/* kernel.statement(ADDR): ADDR in the image, for $vars */
 	const char *procfs_file;	/* procfs: the file under /proc/systemtap/MODULE */
 	int procfs_write;	/* procfs: .write, else .read */
 	int64_t procfs_maxsize;	/* procfs: .read.maxsize(N), or 0 */
+	int procfs_umask;	/* procfs: .umask(M), or the default */
 	const char *perf_type, *perf_config;	/* perf: C expressions */
-	int64_t perf_sample;	/* perf: .sample(N) */
+	int64_t perf_sample;	/* perf: .sample(N), or .hz(N) if perf_freq */
+	int perf_freq;
 	int index;
 };
 
@@ -36,6 +40,7 @@ struct derived_probe {
 struct probe_context {
 	const char *release;	/* the target kernel */
 	int verbose;		/* -v: say what patterns became */
+	int guru;		/* -g: .absolute addresses allowed */
 };
 
 struct provider {

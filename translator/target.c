@@ -848,6 +848,11 @@ int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module,
 	return resolve_target(ctx, module, function, 0, offset, e, quiet, NULL);
 }
 
+int dwarf_resolve_target_pc(const struct probe_context *ctx, uint64_t pc, struct expr *e, int quiet)
+{
+	return resolve_target(ctx, NULL, NULL, 0, pc, e, quiet, NULL);
+}
+
 static int resolve_target(const struct probe_context *ctx, const char *module, const char *function,
 			  int is_return, uint64_t offset, struct expr *e, int quiet, string_vec *saves)
 {
@@ -861,11 +866,19 @@ static int resolve_target(const struct probe_context *ctx, const char *module, c
 		free(why);
 		return 0;
 	}
-	if (dwarf_function(q.im, function, &q.fn) != 0) {
+	if (!function) {	/* offset is an address of the image */
+		if (dwarf_function_at(q.im, offset, &q.fn) != 0) {
+			fail(&q, &e->loc, "target variable %s: no debug information for a function at 0x%llx", e->name,
+			     (unsigned long long)offset);
+			return 0;
+		}
+		q.pc = offset;
+	} else if (dwarf_function(q.im, function, &q.fn) != 0) {
 		fail(&q, &e->loc, "target variable %s: no debug information for function '%s'", e->name, function);
 		return 0;
+	} else {
+		q.pc = dwarf_entry_pc(&q.fn) + offset;
 	}
-	q.pc = dwarf_entry_pc(&q.fn) + offset;
 	if (!strcmp(e->op, "@entry")) {
 		if (!is_return || !saves) {
 			fail(&q, &e->loc, "@entry is only available in .return probes");

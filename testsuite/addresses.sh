@@ -1,0 +1,63 @@
+# Probe points by address, which differ with each kernel build (and, for
+# .absolute, with each boot): the scripts are written here from the debug
+# vmlinux's symbols and the guest's /proc/kallsyms.  Sourced by
+# testsuite/run; needs the running guest.
+
+# The address of the n-th instruction of function $1 in the debug vmlinux
+# (objdump's view), as 0x...; n = $2 (0 for the function's entry).
+instruction_address() {
+	local vmlinux start
+	vmlinux=/usr/lib/debug/boot/vmlinux-$(release)
+	start=$(nm "$vmlinux" | awk -v f="$1" '$3 == f { print $1; exit }')
+	[ -n "$start" ] || return 1
+	objdump -d --no-show-raw-insn --start-address=0x$start --stop-address=$((0x$start + 64)) "$vmlinux" |
+		awk -v n="$2" '/^ *[0-9a-f]+:/ { if (i++ == n) { sub(":", "", $1); print "0x" $1; exit } }'
+}
+
+# kernel.statement(ADDRESS): an address of the image (as nm shows it), a few
+# instructions into ksys_read, found again relative to ksys_read under
+# KASLR; its parameters are read there from the debug information.
+test_statement_address() {
+	local name="guest: kernel.statement(ADDRESS) with \$vars" addr
+	selected "$name" || return
+	addr=$(instruction_address ksys_read 3)
+	if [ -z "$addr" ]; then
+		fail "$name" "no address for ksys_read's 4th instruction"
+		return
+	fi
+	"$STAP" --remote=qemu -c 'dd if=/dev/zero of=/dev/null bs=4321 count=1 status=none' -e "
+		probe kernel.statement($addr) {
+			if (execname() == \"dd\" && \$count == 4321) {
+				printf(\"read of %d bytes from fd %d\n\", \$count, \$fd)
+				exit()
+			}
+		}" >"$WORK/addr.out" 2>"$WORK/addr.err"
+	echo "read of 4321 bytes from fd 0" >"$WORK/addr.want"
+	check_same "$name" "$WORK/addr.want" "$WORK/addr.out" "$WORK/addr.err"
+}
+
+# kprobe.statement(ADDRESS).absolute and kernel.statement(ADDRESS).absolute
+# (guru mode): addresses of the running kernel, from the guest's kallsyms.
+test_absolute_address() {
+	local name="guest: statement(ADDRESS).absolute" addr
+	selected "$name" || return
+	addr=$("$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- awk '$3 == "ksys_read" { print "0x" $1; exit }' \
+		/proc/kallsyms 2>"$WORK/abs.err")
+	if [ -z "$addr" ] || [ "$addr" = 0x0000000000000000 ]; then
+		fail "$name" "no address for ksys_read in the guest's /proc/kallsyms: $(cat "$WORK/abs.err")"
+		return
+	fi
+	"$STAP" -g --remote=qemu -c 'dd if=/dev/zero of=/dev/null bs=1 count=1 status=none' -e "
+		global hits
+		probe kprobe.statement($addr).absolute { if (execname() == \"dd\") hits[1]++ }
+		probe kernel.statement($addr).absolute { if (execname() == \"dd\") hits[2]++ }
+		probe end { printf(\"kprobe %d, kernel %d\n\", hits[1] > 0, hits[2] > 0) }" \
+		>"$WORK/abs.out" 2>"$WORK/abs.err"
+	echo "kprobe 1, kernel 1" >"$WORK/abs.want"
+	check_same "$name" "$WORK/abs.want" "$WORK/abs.out" "$WORK/abs.err"
+}
+
+address_tests() {
+	test_statement_address
+	test_absolute_address
+}
