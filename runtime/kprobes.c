@@ -3,8 +3,9 @@
  * kprobe.function("NAME"), kernel.function("PATTERN") and their .return:
  * one kprobe (or kretprobe) per function, on a symbol the kernel looks up
  * by name when the script starts ("MODULE:NAME" for a module's), so no
- * address is ever baked into the module.  The kernel refuses its own
- * blacklist.  The handlers run with preemption off, like every probe (see
+ * address is ever baked into the module.  A module's probes go in when it
+ * loads, even after the script started, and come out when it unloads
+ * (modules.c watches).  The kernel refuses its own blacklist.  The handlers run with preemption off, like every probe (see
  * stp_probe_run); one that hits while another runs on the same CPU is
  * skipped, never nested.
  */
@@ -58,10 +59,15 @@ static void stp_kprobe_place(const struct stp_probe *p, struct kprobe *kp, int i
 	kp->offset = p->offsets ? p->offsets[i] : 0;
 }
 
+/* Serializes registration: at start and exit, and from the module
+ * notifier (modules.c) when a module comes or goes. */
+static DEFINE_MUTEX(stp_kprobes_mutex);
+
 static int stp_kprobe_register_one(struct stp_probe *p, struct stp_kprobe *k, int i)
 {
 	int rc;
 
+	memset(k, 0, sizeof(*k));	/* the kernel wants a fresh one each time */
 	k->probe = p;
 	if (p->is_return) {
 		stp_kprobe_place(p, &k->rp.kp, i);
@@ -87,10 +93,26 @@ static const char *stp_kprobe_reason(int rc)
 	       rc == -EINVAL ? "the kernel does not allow probing there" : "refused";
 }
 
+/* "MODULE:NAME": the symbol of a module, which may be loaded later. */
+static bool stp_kprobe_in_module(const struct stp_probe *p, int i, const char *module)
+{
+	const char *colon;
+
+	if (p->addresses)
+		return false;
+	colon = strchr(p->symbols[i], ':');
+	if (!colon)
+		return false;
+	return !module || (strlen(module) == colon - p->symbols[i] &&
+			   !strncmp(p->symbols[i], module, colon - p->symbols[i]));
+}
+
 /*
- * Registers p's kprobes.  One the kernel refuses ends the script, unless
- * the point was optional ('?') or a pattern (then a warning says how
- * many of its functions could not be probed).  Returns 0 or the error.
+ * Registers p's kprobes.  A module's symbol the kernel doesn't know waits
+ * for the module to load (stp_kprobe_module_coming).  One the kernel
+ * refuses ends the script, unless the point was optional ('?') or a
+ * pattern (then a warning says how many of its functions could not be
+ * probed).  Returns 0 or the error.
  */
 static int stp_kprobe_register(struct stp_probe *p)
 {
@@ -102,8 +124,11 @@ static int stp_kprobe_register(struct stp_probe *p)
 	p->kprobes = kvcalloc(p->nsymbols, sizeof(*p->kprobes), GFP_KERNEL);
 	if (!p->kprobes)
 		return -ENOMEM;
+	mutex_lock(&stp_kprobes_mutex);
 	for (i = 0; i < p->nsymbols; i++) {
 		rc = stp_kprobe_register_one(p, &p->kprobes[i], i);
+		if (rc == -ENOENT && stp_kprobe_in_module(p, i, NULL))
+			rc = 0;	/* not loaded (yet) */
 		if (rc && !failed++) {
 			if (p->addresses)
 				snprintf(where, sizeof(where), "0x%lx", p->addresses[i]);
@@ -112,6 +137,7 @@ static int stp_kprobe_register(struct stp_probe *p)
 		}
 		cond_resched();
 	}
+	mutex_unlock(&stp_kprobes_mutex);
 	if (!failed || p->optional)
 		return 0;
 	/* (a pattern's functions each have a probe of their own when the
@@ -128,7 +154,51 @@ static int stp_kprobe_register(struct stp_probe *p)
 	return first_rc;
 }
 
-/* Waits for running handlers to finish (this sleeps), once for all. */
+static void stp_kprobe_unregister_one(struct stp_probe *p, struct stp_kprobe *k)
+{
+	k->registered = false;
+	if (p->is_return)
+		unregister_kretprobe(&k->rp);
+	else
+		unregister_kprobe(&k->kp);
+}
+
+/* Module `name` is coming (its symbols are known, its init not run yet):
+ * p's probes on it go in.  One refused is a warning; the script goes on. */
+static void stp_kprobe_module_coming(struct stp_probe *p, const char *name)
+{
+	char msg[256];
+	int i, rc;
+
+	mutex_lock(&stp_kprobes_mutex);
+	for (i = 0; p->kprobes && i < p->nsymbols; i++) {
+		if (p->kprobes[i].registered || !stp_kprobe_in_module(p, i, name))
+			continue;
+		rc = stp_kprobe_register_one(p, &p->kprobes[i], i);
+		if (rc && !p->optional) {
+			snprintf(msg, sizeof(msg), "cannot register probe %s at %s in module %s: %s (%d)", p->pp,
+				 p->symbols[i], name, stp_kprobe_reason(rc), rc);
+			stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
+		}
+	}
+	mutex_unlock(&stp_kprobes_mutex);
+}
+
+/* Module `name` is going: p's probes on it come out (they are registered
+ * again if it comes back). */
+static void stp_kprobe_module_going(struct stp_probe *p, const char *name)
+{
+	int i;
+
+	mutex_lock(&stp_kprobes_mutex);
+	for (i = 0; p->kprobes && i < p->nsymbols; i++)
+		if (p->kprobes[i].registered && stp_kprobe_in_module(p, i, name))
+			stp_kprobe_unregister_one(p, &p->kprobes[i]);
+	mutex_unlock(&stp_kprobes_mutex);
+}
+
+/* Waits for running handlers to finish (this sleeps), once for all.  The
+ * module notifier is gone by then (stp_modules_unwatch). */
 static void stp_kprobe_unregister(struct stp_probe *p)
 {
 	void **batch;
@@ -142,14 +212,11 @@ static void stp_kprobe_unregister(struct stp_probe *p)
 
 		if (!k->registered)
 			continue;
-		k->registered = false;
 		if (!batch) {	/* no memory: one at a time */
-			if (p->is_return)
-				unregister_kretprobe(&k->rp);
-			else
-				unregister_kprobe(&k->kp);
+			stp_kprobe_unregister_one(p, k);
 			continue;
 		}
+		k->registered = false;
 		batch[n++] = p->is_return ? (void *)&k->rp : (void *)&k->kp;
 	}
 	if (batch && n && p->is_return)

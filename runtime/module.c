@@ -9,6 +9,8 @@
  *	static void stp_script_exit(void);	(frees them)
  */
 
+#include "modules.c"
+
 static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
 {
 	size_t i;
@@ -73,6 +75,7 @@ static void stp_session_start(s32 target)
 	 * handlers wait for RUNNING, and a script whose probes can't all be
 	 * placed shouldn't run its begin probes (those registered before a
 	 * failure stay so until stp_disarm_all). */
+	stp_modules_watch();
 	if (stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE) ||
 	    stp_for_each_probe_until(stp_tracepoint_register, STP_PROBE_TRACEPOINT) ||
 	    stp_for_each_probe_until(stp_perf_register, STP_PROBE_PERF) ||
@@ -93,6 +96,7 @@ static void stp_disarm_all(void)
 {
 	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
 	stp_for_each_probe(stp_profile_disarm, STP_PROBE_PROFILE);
+	stp_modules_unwatch();
 	stp_for_each_probe(stp_kprobe_unregister, STP_PROBE_KPROBE);
 	stp_for_each_probe(stp_tracepoint_unregister, STP_PROBE_TRACEPOINT);
 	stp_tracepoint_sync();
