@@ -44,6 +44,7 @@ static void stp_session_stop(void);
 #include "format.c"
 #include "timer.c"
 #include "kprobes.c"
+#include "symbols.c"
 #include "tracepoints.c"
 #include "target.c"
 #include "procfs.c"

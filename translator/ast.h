@@ -229,6 +229,9 @@ struct script {
 	VEC(struct probe_alias *) aliases;
 	/* pass 2 result: concrete probes, see probes.h */
 	VEC(struct derived_probe *) derived;
+	/* pass 2 result: "MODULE:SYMBOL" each, which a module's static data
+	 * is found relative to when the script runs (see dwarf.c) */
+	string_vec module_symbols;
 };
 
 struct expr *expr_new(enum expr_kind kind, struct loc loc);

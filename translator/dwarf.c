@@ -770,10 +770,53 @@ int dwarf_global_variable(struct dwarf_image *im, const char *name, const char *
 	return -1;
 }
 
-char *dwarf_static_address(struct dwarf_image *im, uint64_t addr)
+/* A module's static data moves with the module: it is found at run time
+ * relative to the symbol that holds it, "MODULE:SYMBOL", one of the
+ * table's that pass 3 writes (runtime/symbols.c looks them up). */
+static string_vec module_symbols;
+
+string_vec dwarf_module_symbols(void)
 {
-	if (!im->is_kernel || !im->jiffies_addr)
+	return module_symbols;
+}
+
+static int module_symbol_index(const char *name)
+{
+	for (int i = 0; i < module_symbols.len; i++)
+		if (!strcmp(module_symbols.items[i], name))
+			return i;
+	vec_push(&module_symbols, xstrdup(name));
+	return module_symbols.len - 1;
+}
+
+static char *module_static_address(struct dwarf_image *im, uint64_t addr, char **why)
+{
+	GElf_Off offset = 0;
+	GElf_Sym sym;
+	const char *symbol = dwfl_module_addrinfo(im->mod, addr + im->bias, &offset, &sym, NULL, NULL, NULL);
+	char *module, *name;
+	int i;
+
+	if (!symbol || (GELF_ST_TYPE(sym.st_info) != STT_OBJECT && GELF_ST_TYPE(sym.st_info) != STT_FUNC)) {
+		*why = xasprintf("no symbol of %s holds static data at 0x%llx", im->path, (unsigned long long)addr);
 		return NULL;
+	}
+	module = module_name(im->path);
+	name = xasprintf("%s:%s", module, symbol);
+	i = module_symbol_index(name);
+	free(module);
+	free(name);
+	return xasprintf("(stp_module_symbol(c, &stp_module_symbols[%d]) + 0x%llxULL)", i, (unsigned long long)offset);
+}
+
+char *dwarf_static_address(struct dwarf_image *im, uint64_t addr, char **why)
+{
+	if (!im->is_kernel)
+		return module_static_address(im, addr, why);
+	if (!im->jiffies_addr) {
+		*why = xstrdup("the kernel image has no 'jiffies' to relocate by");
+		return NULL;
+	}
 	/* KASLR moves the kernel as a whole: jiffies is where the module
 	 * sees it, and the image says where it was */
 	return xasprintf("((unsigned long)&jiffies - 0x%llxULL + 0x%llxULL)", (unsigned long long)im->jiffies_addr,
@@ -955,15 +998,9 @@ static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_
 				rc = register_op(ev, (unsigned int)op->number, (int64_t)op->number2);
 				break;
 			case DW_OP_addr:
-				if (!ev->im->is_kernel) {
-					ev->why = xstrdup("a module's static data is not supported yet");
+				a = dwarf_static_address(ev->im, op->number, &ev->why);
+				if (!a)
 					return -1;
-				}
-				a = dwarf_static_address(ev->im, op->number);
-				if (!a) {
-					ev->why = xstrdup("the kernel image has no 'jiffies' to relocate by");
-					return -1;
-				}
 				rc = push(ev, a);
 				break;
 			case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:

@@ -61,9 +61,11 @@ int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *type);
  * address: 0, or -1. */
 int dwarf_global_variable(struct dwarf_image *im, const char *name, const char *file, Dwarf_Die *var,
 			  uint64_t *addr);
-/* C for the run-time address of a kernel's static datum at addr in the
- * image (KASLR applied), or NULL. */
-char *dwarf_static_address(struct dwarf_image *im, uint64_t addr);
+/* C for the running kernel's address of addr, an address of static data
+ * in im (KASLR, or where the module was loaded); NULL with *why set. */
+char *dwarf_static_address(struct dwarf_image *im, uint64_t addr, char **why);
+/* The "MODULE:SYMBOL"s that module data addresses refer to, so far. */
+string_vec dwarf_module_symbols(void);
 
 /* Where a location expression leaves a variable. */
 enum dwarf_loc_kind {

@@ -1099,5 +1099,6 @@ int pass2_elaborate(struct session *sess)
 	elide_unused(&el);
 	warn_never_written(&el);
 	compute_lock_sets(&sess->script);
+	sess->script.module_symbols = dwarf_module_symbols();
 	return 0;
 }

@@ -1042,6 +1042,23 @@ static void emit_frame_size(struct emitter *em)
 	line(em, "\t\t\tMAXNESTING * %s)", nfuncs ? "ALIGN(sizeof(union stp_function_frames), 8)" : "0");
 }
 
+/* The symbols a module's static data is read relative to (see
+ * runtime/symbols.c): their addresses are looked up when the script
+ * starts, and again when their module loads. */
+static void emit_module_symbols(struct emitter *em)
+{
+	const string_vec *names = &em->sess->script.module_symbols;
+
+	if (!names->len)
+		return;
+	line(em, "#define STP_NMODULE_SYMBOLS %d", names->len);
+	line(em, "static struct stp_module_symbol stp_module_symbols[] = {");
+	for (int i = 0; i < names->len; i++)
+		line(em, "\t{ .name = %s },", quoted(names->items[i]));
+	line(em, "};");
+	line(em, "%s", "");
+}
+
 static void emit_header(struct emitter *em)
 {
 	struct session *sess = em->sess;
@@ -1063,6 +1080,7 @@ static void emit_header(struct emitter *em)
 	line(em, "#define STP_SCRIPT_NAME %s", quoted(name));
 	line(em, "#include \"runtime.h\"");
 	line(em, "%s", "");
+	emit_module_symbols(em);
 }
 
 static void collect_regexes_expr(struct emitter *em, struct expr *e);

@@ -197,7 +197,9 @@ static struct expr *parse_target(struct parser *ps)
 	parse_call_args(ps, e);
 	if (!strcmp(e->op, "@cast") && (e->args.len < 2 || e->args.len > 3))
 		error_at(ps, &tok, "@cast takes a pointer, a type and an optional module");
-	if (strcmp(e->op, "@cast") && e->args.len != 1)
+	if (!strcmp(e->op, "@var") && (e->args.len < 1 || e->args.len > 2))
+		error_at(ps, &tok, "@var takes a name and an optional module");
+	if (strcmp(e->op, "@cast") && strcmp(e->op, "@var") && e->args.len != 1)
 		error_at(ps, &tok, "%s takes one argument", e->op);
 	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var"))
 		parse_target_steps(ps, e);

@@ -1014,9 +1014,7 @@ static int global_value(struct tquery *q, const struct probe_context *ctx, struc
 	}
 	if (dwarf_hasattr(&var, DW_AT_declaration)) {	/* known by its symbol only */
 		loc.kind = DWARF_LOC_ADDRESS;
-		loc.c = dwarf_static_address(q->im, addr);
-		if (!loc.c)
-			why = xstrdup("a module's static data is not supported yet");
+		loc.c = dwarf_static_address(q->im, addr, &why);
 	} else if (dwarf_location(q->im, NULL, &var, 0, v->near, &loc, &why) != 0) {
 		loc.c = NULL;
 	}
