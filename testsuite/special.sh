@@ -256,6 +256,12 @@ kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name
 		[ "$out" = 'kernel.function("vfs_read@fs/read_write.c:N") $file:struct file* $buf:char* $count:size_t $pos:loff_t*' ] &&
 			pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: -l module(PATTERN).function(F) lists F in each module that has it"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'module("9p*").function("v9fs_file_read_iter")' 2>&1 | sed 's/:[0-9]*")/:N")/')
+		[ "$out" = 'module("9p").function("v9fs_file_read_iter@fs/9p/vfs_file.c:N")' ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -l kernel.statement(\"F@FILE:*\") lists each line with code in F"
 	if selected "$name"; then
 		out=$("$STAP" -r "$(release)" -l 'module("testsuite/kmod/stp_testmod.ko").statement("stp_test_array@stp_testmod.c:*")' 2>&1)

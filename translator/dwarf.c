@@ -100,9 +100,9 @@ static void *open_debug_image(const char *path, const char *module, char **why)
 
 struct dwarf_image *dwarf_image(const char *release, const char *module, char **why)
 {
-	static struct image_cache cache;
+	static image_cache_t cache;
 
-	return image_cache_get(&cache, release, module, open_debug_image, why);
+	return image_cache_get(&cache, release, module, 1, open_debug_image, why);
 }
 
 int dwarf_image_is_kernel(const struct dwarf_image *im)

@@ -815,6 +815,9 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 			if (dp->symbols.len) {
 				memset(&one->symbols, 0, sizeof(one->symbols));
 				vec_push(&one->symbols, dp->symbols.items[k]);
+				memset(&one->modules, 0, sizeof(one->modules));
+				if (dp->modules.len)
+					one->module = dp->modules.items[k];
 				memset(&one->offsets, 0, sizeof(one->offsets));
 				memset(&one->lines, 0, sizeof(one->lines));
 				if (dp->offsets.len)

@@ -376,37 +376,60 @@ char *find_vmlinux(const char *release)
 }
 
 /* Module names compare with '-' and '_' the same. */
-static int same_module_name(const char *a, const char *b, size_t blen)
+static int by_module_name(const void *a, const void *b)
 {
-	size_t i;
+	return strcmp(((const struct kmodule *)a)->name, ((const struct kmodule *)b)->name);
+}
 
-	for (i = 0; a[i] && i < blen; i++)
-		if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_')))
-			return 0;
-	return !a[i] && i == blen;
+int kernel_modules(const char *release, const struct kmodule **out)
+{
+	static char *loaded_release;
+	static VEC(struct kmodule) mods;
+	char *dep, *text, *line, *save = NULL;
+
+	if (loaded_release && !strcmp(loaded_release, release)) {
+		*out = mods.items;
+		return mods.len;
+	}
+	for (int i = 0; i < mods.len; i++) {
+		free(mods.items[i].name);
+		free(mods.items[i].path);
+	}
+	mods.len = 0;
+	free(loaded_release);
+	loaded_release = xstrdup(release);
+	dep = xasprintf("/lib/modules/%s/modules.dep", release);
+	text = read_file(dep, NULL);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+		size_t len;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		len = strlen(line);
+		if (len <= 3 || strcmp(line + len - 3, ".ko"))
+			continue;	/* (compressed ones would need unpacking) */
+		vec_push(&mods, ((struct kmodule){ module_name(line), xasprintf("/lib/modules/%s/%s", release, line) }));
+	}
+	if (mods.len)
+		qsort(mods.items, mods.len, sizeof(*mods.items), by_module_name);
+	free(text);
+	free(dep);
+	*out = mods.items;
+	return mods.len;
 }
 
 /* The module's .ko, from modules.dep. */
 static char *find_module(const char *release, const char *module)
 {
-	char *dep = xasprintf("/lib/modules/%s/modules.dep", release);
-	char *text = read_file(dep, NULL), *line, *save = NULL, *found = NULL;
+	const struct kmodule *mods, *found;
+	struct kmodule key = { .name = module_name(module) };
+	int n = kernel_modules(release, &mods);
 
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':'), *base;
-
-		if (!colon)
-			continue;
-		*colon = '\0';
-		base = strrchr(line, '/');
-		base = base ? base + 1 : line;
-		if (strlen(base) > 3 && !strcmp(base + strlen(base) - 3, ".ko") &&
-		    same_module_name(module, base, strlen(base) - 3))
-			found = xasprintf("/lib/modules/%s/%s", release, line);
-	}
-	free(text);
-	free(dep);
-	return found;
+	found = n ? bsearch(&key, mods, n, sizeof(*mods), by_module_name) : NULL;
+	free(key.name);
+	return found ? xstrdup(found->path) : NULL;
 }
 
 /* A module's image with debug information if there is one: Debian's -dbg
@@ -421,7 +444,7 @@ static char *debug_module(const char *path)
 	return xstrdup(path);
 }
 
-char *kernel_image_path(const char *release, const char *module, char **why)
+char *kernel_image_path(const char *release, const char *module, int debug, char **why)
 {
 	char *path, *found;
 
@@ -439,36 +462,30 @@ char *kernel_image_path(const char *release, const char *module, char **why)
 					  release, release, release);
 		return NULL;
 	}
-	if (!module)
+	if (!module || !debug)
 		return path;
 	found = debug_module(path);
 	free(path);
 	return found;
 }
 
-void *image_cache_get(struct image_cache *c, const char *release, const char *module,
+void *image_cache_get(image_cache_t *c, const char *release, const char *module, int debug,
 		      void *(*open)(const char *path, const char *module, char **why), char **why)
 {
 	char *key = xasprintf("%s/%s", release, module ? module : ""), *path;
 	void *obj;
 
-	for (int i = 0; i < c->n; i++)
-		if (!strcmp(c->entries[i].key, key)) {
+	for (int i = 0; i < c->len; i++)
+		if (!strcmp(c->items[i].key, key)) {
 			free(key);
-			if (!c->entries[i].obj)
-				*why = xstrdup(c->entries[i].why);
-			return c->entries[i].obj;
+			if (!c->items[i].obj)
+				*why = xstrdup(c->items[i].why);
+			return c->items[i].obj;
 		}
-	path = kernel_image_path(release, module, why);
+	path = kernel_image_path(release, module, debug, why);
 	obj = path ? open(path, module, why) : NULL;
 	free(path);
-	if (c->n == IMAGE_CACHE_SIZE) {	/* not kept: opened again next time */
-		free(key);
-		return obj;
-	}
-	c->entries[c->n].key = key;
-	c->entries[c->n].obj = obj;
-	c->entries[c->n++].why = obj ? NULL : xstrdup(*why);
+	vec_push(c, ((struct image_cache_entry){ key, obj, obj ? NULL : xstrdup(*why) }));
 	return obj;
 }
 
@@ -480,9 +497,9 @@ static void *open_table(const char *path, const char *module, char **why)
 
 const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why)
 {
-	static struct image_cache cache;
+	static image_cache_t cache;
 
-	return image_cache_get(&cache, release, module, open_table, why);
+	return image_cache_get(&cache, release, module, 0, open_table, why);
 }
 
 char *module_name(const char *module)

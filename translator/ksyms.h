@@ -33,25 +33,29 @@ struct kfunc_table {
 const struct kfunc_table *kfunc_table(const char *release, const char *module, char **why);
 /* A run's objects of each image (symbol tables, debug images), opened
  * once per (release, module); a failure is remembered with its reason. */
-#define IMAGE_CACHE_SIZE 64
-struct image_cache {
-	struct {
-		char *key;
-		void *obj;
-		char *why;
-	} entries[IMAGE_CACHE_SIZE];
-	int n;
+struct image_cache_entry {
+	char *key;
+	void *obj;
+	char *why;
 };
-
+typedef VEC(struct image_cache_entry) image_cache_t;
 /* The cached object for (release, module), opened with open(path of
  * kernel_image_path, module, why) the first time; NULL with *why set. */
-void *image_cache_get(struct image_cache *c, const char *release, const char *module,
+void *image_cache_get(image_cache_t *c, const char *release, const char *module, int debug,
 		      void *(*open)(const char *path, const char *module, char **why), char **why);
 
 /* The image the tables (and the debug information) come from: the debug
- * vmlinux, a module's .ko (from modules.dep, its -dbg copy if there is
- * one), or module itself when it is a path.  NULL, with *why set. */
-char *kernel_image_path(const char *release, const char *module, char **why);
+ * vmlinux, a module's .ko (from modules.dep; with debug, its -dbg copy if
+ * there is one), or module itself when it is a path.  NULL, with *why set. */
+char *kernel_image_path(const char *release, const char *module, int debug, char **why);
+/* A module of the target kernel: its name (as the kernel knows it, see
+ * module_name) and its .ko. */
+struct kmodule {
+	char *name;
+	char *path;
+};
+/* release's modules, from modules.dep, sorted by name: how many, *out. */
+int kernel_modules(const char *release, const struct kmodule **out);
 /* The name the running kernel knows a module by: "stp_testmod" for
  * "/path/to/stp-testmod.ko". */
 char *module_name(const char *module);

@@ -45,7 +45,6 @@ static void add_fixed_points(const char *pattern, name_vec *names)
 	}
 }
 
-/* kernel.function("vfs_*") lists as each function it found. */
 /* kernel.function("vfs_*") lists as each function it found, with its
  * source file and line when there is debug information, and with -L its
  * parameters. */
@@ -59,9 +58,9 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 		return;
 	}
 	for (int i = 0; i < dp->symbols.len; i++) {
-		const char *name = dp->symbols.items[i];
-		char *where = dp->module ? xasprintf("module(\"%s\")", dp->module) : xstrdup("kernel");
-		char *decl = dwarf_function_where(&ctx, dp->module, name);
+		const char *name = dp->symbols.items[i], *module = dp->modules.len ? dp->modules.items[i] : dp->module;
+		char *where = module ? xasprintf("module(\"%s\")", module) : xstrdup("kernel");
+		char *decl = dwarf_function_where(&ctx, module, name);
 		struct strbuf params = {0};
 
 		sb_add(&params, "");
@@ -76,7 +75,7 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 			continue;
 		}
 		if (with_variables)
-			dwarf_list_params(&params, &ctx, dp->module, name, dp->is_return);
+			dwarf_list_params(&params, &ctx, module, name, dp->is_return);
 		vec_push(names, xasprintf("%s.function(\"%s%s%s\")%s%s%s", where, name, decl ? "@" : "",
 					  decl ? decl : "", dp->is_return ? ".return" : "", params.buf, vars));
 		free(where);

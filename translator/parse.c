@@ -915,7 +915,7 @@ static char *probe_point_text(const struct probe_point *pp)
 		if (i)
 			sb_addc(&sb, '.');
 		sb_add(&sb, c->name);
-		if (c->arg && c->arg->kind == EX_NUMBER && (uint64_t)c->arg->num > 0xffff)
+		if (c->arg && c->arg->kind == EX_NUMBER && !strcmp(c->name, "statement"))
 			sb_printf(&sb, "(0x%llx)", (unsigned long long)c->arg->num);	/* an address */
 		else if (c->arg) {
 			sb_addc(&sb, '(');

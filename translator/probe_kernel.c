@@ -21,6 +21,7 @@
 
 struct function_query {
 	const char *module;	/* NULL: the kernel */
+	char *module_pattern;	/* module("PATTERN"): of the modules' names */
 	const char *pattern;	/* of the function's name */
 	char *file;		/* FUNC@FILE: of its source file, or NULL */
 	int line;		/* FUNC@FILE:LINE: the line it starts at, or 0 */
@@ -103,9 +104,8 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 		if (!q->module)
 			return -1;
 		if (!strchr(q->module, '/') && strpbrk(q->module, "*?[")) {
-			diag("semantic", &pp->comps.items[0]->arg->loc, "module(\"NAME\") takes one module's name "
-			     "(no wildcards yet)");
-			return -1;
+			q->module_pattern = module_name(q->module);	/* as the kernel spells names */
+			q->module = NULL;
 		}
 		i = 1;
 	} else {
@@ -269,6 +269,8 @@ static int match_functions(const struct kfunc_table *t, struct function_query *q
 		if (!why) {
 			if (!q->statement)
 				vec_push(&dp->symbols, f->name);
+			while (q->module_pattern && dp->modules.len < dp->symbols.len)
+				vec_push(&dp->modules, q->module);
 			continue;
 		}
 		for (r = 0; r < nreasons && reasons[r] && strcmp(reasons[r], why); r++)
@@ -362,6 +364,73 @@ static int resolve_address(struct probe_point *pp, struct derived_probe *dp, con
 	return 1;
 }
 
+/* module("PATTERN"): the functions of every module of the kernel whose
+ * name matches; how many matched (*nmodules: in how many modules). */
+static int match_module_functions(struct function_query *q, struct derived_probe *dp, const char **reasons,
+				  int *counts, int nreasons, int *nmodules)
+{
+	const struct kmodule *mods;
+	int n = kernel_modules(q->ctx->release, &mods), matched = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct kfunc_table *t;
+		char *why = NULL;
+
+		if (fnmatch(q->module_pattern, mods[i].name, 0))
+			continue;
+		(*nmodules)++;
+		q->module = mods[i].name;
+		t = kfunc_table(q->ctx->release, q->module, &why);
+		free(why);
+		if (t)
+			matched += match_functions(t, q, q->pattern, dp, reasons, counts, nreasons);
+	}
+	q->module = NULL;
+	return matched;
+}
+
+/* Whether all of dp's symbols are of one module (then dp->module). */
+static int one_module(struct derived_probe *dp)
+{
+	for (int i = 1; i < dp->modules.len; i++)
+		if (strcmp(dp->modules.items[i], dp->modules.items[0]))
+			return 0;
+	dp->module = dp->modules.len ? dp->modules.items[0] : NULL;
+	return dp->modules.len > 0;
+}
+
+static int resolve_module_pattern(struct probe_point *pp, struct derived_probe *dp, struct function_query *q)
+{
+	const char *reasons[16] = {0};
+	int counts[16] = {0}, nmodules = 0, matched;
+
+	if (q->inlined) {
+		diag("semantic", &pp->loc, "module(\"%s\").function(...).inline: name one module", q->module_pattern);
+		return -1;
+	}
+	dp->is_return = q->is_return;
+	dp->wildcard = 1;	/* modules not loaded, functions that can't be probed: no reason to stop */
+	matched = match_module_functions(q, dp, reasons, counts, 16, &nmodules);
+	if (q->ctx->verbose)
+		fprintf(stderr, "%s: %d functions in %d modules matching \"%s\"\n", pp->text, dp->symbols.len,
+			nmodules, q->module_pattern);
+	if (one_module(dp))
+		dp->modules.len = 0;	/* dp->module says it for all */
+	if (dp->symbols.len || pp->optional)
+		return dp->symbols.len ? 1 : 0;
+	if (matched)
+		diag("semantic", &q->where->arg->loc, "none of the %d functions matching \"%s\" in modules \"%s\" can "
+		     "be probed (%d %s%s)", matched, q->pattern, q->module_pattern, counts[0], reasons[0],
+		     reasons[1] ? ", ..." : "");
+	else if (!nmodules)
+		diag("semantic", &pp->comps.items[0]->arg->loc, "no module of the kernel matches \"%s\"",
+		     q->module_pattern);
+	else
+		diag("semantic", &q->where->arg->loc, "no match for function(\"%s\") in any module matching \"%s\"",
+		     q->pattern, q->module_pattern);
+	return -1;
+}
+
 static int resolve_kernel_function(struct probe_point *pp, struct derived_probe *dp,
 				   const struct probe_context *ctx)
 {
@@ -376,6 +445,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 		return r;
 	if (r == 2)
 		return resolve_address(pp, dp, &q, ctx);
+	if (q.module_pattern)
+		return resolve_module_pattern(pp, dp, &q);
 	t = kfunc_table(ctx->release, q.module, &why);
 	if (!t && !q.module && !q.file && !q.statement && !q.inlined && !q.exported_only &&
 	    !strpbrk(q.pattern, "*?[")) {

@@ -102,7 +102,8 @@ void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 	}
 	sb_printf(sb, "static const char *const dp_%d_symbols[] = {", dp->index);
 	for (int i = 0; i < dp->symbols.len; i++) {
-		char *module = dp->module ? module_name(dp->module) : NULL;
+		const char *of = dp->modules.len ? dp->modules.items[i] : dp->module;
+		char *module = of ? module_name(of) : NULL;
 		char *name = xasprintf("%s%s%s", module ? module : "", module ? ":" : "", dp->symbols.items[i]);
 
 		sb_add(sb, "\n\t");

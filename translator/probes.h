@@ -19,6 +19,7 @@ struct derived_probe {
 	int per_cpu;		/* timer.profile */
 	VEC(const char *) symbols;	/* kprobes: the functions, by name */
 	const char *module;	/* kprobes: their module, or NULL for the kernel */
+	VEC(const char *) modules;	/* module("PATTERN"): each symbol's module */
 	int is_return;		/* kprobes: .return */
 	int wildcard;		/* kprobes: from a pattern, so some may fail */
 	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
