@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * perf.hw.NAME, perf.sw.NAME and perf.type(T).config(C): a kernel perf
- * counter on each CPU online at START (like timer.profile, CPUs that come
- * online later are not covered); every perf_sample events its overflow
- * runs the probe with the registers it interrupted.
+ * perf.hw.NAME, perf.sw.NAME, perf.hw_cache.CACHE.OP.RESULT and
+ * perf.type(T).config(C): a kernel perf counter on each CPU online at
+ * START (like timer.profile, CPUs that come online later are not
+ * covered); every perf_sample events (with .hz(N), perf_sample times a
+ * second, the kernel adjusting the period) its overflow runs the probe
+ * with the registers it interrupted.
  *
  * Where the overflow handler runs depends on the event: hardware counters
  * overflow in NMI; cpu_clock and task_clock in their hrtimer's hardirq;
@@ -58,7 +60,8 @@ static int stp_perf_register(struct stp_probe *p)
 		.type = p->perf_type,
 		.size = sizeof(attr),
 		.config = p->perf_config,
-		.sample_period = p->perf_sample,
+		.sample_period = p->perf_sample,	/* a union with sample_freq */
+		.freq = p->perf_freq,
 	};
 	struct perf_event *event;
 	char msg[256];

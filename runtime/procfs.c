@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * procfs("NAME").read and .write: /proc/systemtap/MODULE/NAME while the
- * script runs, 0400, 0200 or 0600 as it has read probes, write probes or
- * both.  A read at offset 0 runs the file's read probes, which fill a
- * buffer the open file owns through $value; that and the rest of the
- * text are then copied to the reader.  A write is copied in, and each
- * piece of up to MAXSTRINGLEN - 1 bytes runs the write probes with it as
- * $value.  The copies to and from user space happen here, with preemption
- * on, never inside a probe hit (which runs with it off).
+ * procfs("PATH").read and .write: /proc/systemtap/MODULE/PATH while the
+ * script runs, with the directories PATH names.  A file's mode is 0444
+ * if it has read probes, with 0222 if it has write probes, less the
+ * umasks of its probes (0044 for reads, 0022 for writes unless the
+ * script gave .umask(M)): 0400, 0200 or 0600 by default.  A read at
+ * offset 0 runs the file's read probes, which fill a buffer the open file
+ * owns through $value (= and .=); that text is then copied to the
+ * reader.  A write is copied in, and each piece of up to MAXSTRINGLEN - 1
+ * bytes runs the write probes with it as $value.  The copies to and from
+ * user space happen here, with preemption on, never inside a probe hit
+ * (which runs with it off).
  *
  * /proc/systemtap is shared with other stap modules and stays, like
- * /sys/kernel/debug/systemtap; MODULE and its files go when the script
- * stops.
+ * /sys/kernel/debug/systemtap; MODULE, its directories and its files go
+ * when the script stops.
  */
 #include <linux/proc_fs.h>
 #include <linux/uaccess.h>
@@ -24,10 +27,11 @@
 
 #define STP_PROCFS_ROOT "systemtap"
 
-/* The $value of one probe hit: a buffer the hit may read and set. */
+/* The $value of one probe hit: a buffer the hit may read, set and add to. */
 struct stp_procfs_value {
 	char *buf;
 	size_t size;	/* NUL included */
+	size_t len;	/* of the text in buf */
 };
 
 /* An open file: its text, and a lock for readers and writers sharing it. */
@@ -50,11 +54,34 @@ static __maybe_unused const char *stp_procfs_get(struct stp_context *c, char *tm
 	return tmp;
 }
 
-/* $value = s in a read probe: what the reader will get (truncated to the
- * buffer). */
-static __maybe_unused void stp_procfs_set(struct stp_context *c, const char *s)
+/* Puts string s (at most MAXSTRINGLEN - 1 bytes of it, as any string) at
+ * offset at of $value: what fits, and an error if not all of it did. */
+static void stp_procfs_put(struct stp_context *c, size_t at, const char *s, const char *near)
 {
-	strscpy(c->procfs->buf, s, c->procfs->size);
+	struct stp_procfs_value *v = c->procfs;
+	size_t n = strnlen(s, MAXSTRINGLEN - 1), room = v->size - 1 - at;
+	char msg[96];
+
+	memcpy(v->buf + at, s, min(n, room));
+	v->len = at + min(n, room);
+	v->buf[v->len] = '\0';
+	if (n <= room)
+		return;
+	snprintf(msg, sizeof(msg), "procfs buffer of %zu bytes exceeded (%zu needed); raise .maxsize(N)",
+		 v->size, at + n + 1);
+	stp_error(c, msg, near);
+}
+
+/* $value = s in a read probe: what the reader will get. */
+static __maybe_unused void stp_procfs_set(struct stp_context *c, const char *s, const char *near)
+{
+	stp_procfs_put(c, 0, s, near);
+}
+
+/* $value .= s in a read probe: more for the reader. */
+static __maybe_unused void stp_procfs_append(struct stp_context *c, const char *s, const char *near)
+{
+	stp_procfs_put(c, c->procfs->len, s, near);
 }
 
 /* Whether probe q is on the same file as p. */
@@ -130,7 +157,7 @@ static ssize_t stp_procfs_read(struct file *file, char __user *ubuf, size_t coun
 	if (*ppos == 0) {
 		o->buf[0] = '\0';
 		stp_procfs_run(pde_data(file_inode(file)), false, &v);
-		o->len = strnlen(o->buf, o->size);
+		o->len = v.len;
 	}
 	rc = simple_read_from_buffer(ubuf, count, ppos, o->buf, o->len);
 	mutex_unlock(&o->lock);
@@ -149,6 +176,7 @@ static ssize_t stp_procfs_write(struct file *file, const char __user *ubuf, size
 		if (copy_from_user(o->buf, ubuf + done, n))
 			break;
 		o->buf[n] = '\0';
+		v.len = n;
 		stp_procfs_run(pde_data(file_inode(file)), true, &v);
 		cond_resched();
 	}
@@ -197,10 +225,92 @@ static void stp_procfs_remove(void)
 	stp_procfs_dir_made = false;
 }
 
+/* Whether a procfs probe among probes[0..i) has a file in directory
+ * path[0..len) (made with it, then). */
+static bool stp_procfs_dir_seen(const struct stp_probe *probes, size_t i, const char *path, size_t len)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (probes[j].kind == STP_PROBE_PROCFS && !strncmp(probes[j].procfs_file, path, len) &&
+		    probes[j].procfs_file[len] == '/')
+			return true;
+	return false;
+}
+
+/* Makes the directories above probes[i]'s file that no earlier file has
+ * made: 0, or an error, reported. */
+static int stp_procfs_mkdirs(const struct stp_probe *probes, size_t i)
+{
+	const char *path = probes[i].procfs_file, *slash;
+	char *name;
+	bool made;
+
+	for (slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+		if (stp_procfs_dir_seen(probes, i, path, slash - path))
+			continue;
+		name = kasprintf(GFP_KERNEL, "%s/%.*s", stp_procfs_dir, (int)(slash - path), path);
+		made = name && proc_mkdir(name, NULL);
+		kfree(name);
+		if (!made) {
+			stp_procfs_error(&probes[i], "no directory", -ENOMEM);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* The mode of probes[i]'s file, which no earlier probe has: 0444 for
+ * reads, 0222 for writes, less every probe's umask. */
+static umode_t stp_procfs_mode(const struct stp_probe *probes, size_t i, size_t n)
+{
+	umode_t mode = 0, umask = 0;
+	size_t j;
+
+	for (j = i; j < n; j++) {
+		if (!stp_procfs_same(&probes[i], &probes[j]))
+			continue;
+		mode |= probes[j].procfs_write ? 0222 : 0444;
+		umask |= probes[j].procfs_umask;
+	}
+	return mode & ~umask;
+}
+
+/* Makes probes[i]'s file, with its directories: 0, or an error, reported. */
+static int stp_procfs_make_file(const struct stp_probe *probes, size_t i, size_t n)
+{
+	const struct stp_probe *p = &probes[i];
+	umode_t mode = stp_procfs_mode(probes, i, n);
+	struct proc_dir_entry *entry;
+	char *name;
+	int rc;
+
+	/* procfs would make a file of mode 0 readable by all */
+	if (!mode) {
+		stp_procfs_error(p, "its probes' umasks leave it no permissions", -EINVAL);
+		return -EINVAL;
+	}
+	rc = stp_procfs_mkdirs(probes, i);
+	if (rc)
+		return rc;
+	name = kasprintf(GFP_KERNEL, "%s/%s", stp_procfs_dir, p->procfs_file);
+	if (!name) {
+		stp_procfs_error(p, "no memory", -ENOMEM);
+		return -ENOMEM;
+	}
+	entry = proc_create_data(name, mode, NULL, &stp_procfs_ops, (void *)p);
+	kfree(name);
+	if (!entry) {
+		stp_procfs_error(p, "refused", -ENOMEM);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * Makes the files of the procfs probes among probes[0..n) (START, process
- * context): 0, or an error, reported, and the files made before it are
- * removed.
+ * context), and their directories: 0, or an error, reported, and what was
+ * made before it is removed.
  */
 static int stp_procfs_create(struct stp_probe *probes, size_t n)
 {
@@ -221,27 +331,17 @@ static int stp_procfs_create(struct stp_probe *probes, size_t n)
 	}
 	stp_procfs_dir_made = true;
 	for (; i < n; i++) {
-		const struct stp_probe *p = &probes[i];
-		umode_t mode = 0;
-		char *name;
-
-		if (p->kind != STP_PROBE_PROCFS)
+		if (probes[i].kind != STP_PROBE_PROCFS)
 			continue;
-		for (j = 0; j < i && !stp_procfs_same(p, &probes[j]); j++)
+		for (j = 0; j < i && !stp_procfs_same(&probes[i], &probes[j]); j++)
 			;
 		if (j < i)
 			continue;	/* made with the first probe on it */
-		for (j = i; j < n; j++)
-			if (stp_procfs_same(p, &probes[j]))
-				mode |= probes[j].procfs_write ? 0200 : 0400;
-		name = kasprintf(GFP_KERNEL, "%s/%s", stp_procfs_dir, p->procfs_file);
-		if (!name || !proc_create_data(name, mode, NULL, &stp_procfs_ops, (void *)p)) {
-			stp_procfs_error(p, name ? "refused" : "no memory", -ENOMEM);
-			kfree(name);
+		rc = stp_procfs_make_file(probes, i, n);
+		if (rc) {
 			stp_procfs_remove();
-			return -ENOMEM;
+			return rc;
 		}
-		kfree(name);
 	}
 	return 0;
 }

@@ -45,6 +45,7 @@ struct target_access {
 	enum type type;		/* TYPE_LONG or TYPE_STRING */
 	char *read;		/* C expression: the value */
 	char *write;		/* C statement that stores %V; NULL: read-only */
+	char *append;		/* C statement that appends %V ('.='); NULL: '=' only */
 	int write_needs_guru;	/* the kernel's own data: only with -g */
 };
 

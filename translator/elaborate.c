@@ -356,16 +356,18 @@ static const char *probe_name(const struct elab *el)
 
 static void resolve_expr(struct elab *el, struct expr *e, int write);
 
-/* $var = v: only '=', only where the provider can store, and into the
- * kernel's own data only in guru mode. */
+/* $var = v: only '=' (or '.=' where the provider can append), only where
+ * the provider can store, and into the kernel's own data only in guru
+ * mode. */
 static void check_target_write(struct elab *el, struct expr *e)
 {
 	const struct target_access *a = e->lhs->access;
+	int append = e->kind == EX_ASSIGN && !strcmp(e->op, ".=") && a->append;
 
-	if (e->kind != EX_ASSIGN || strcmp(e->op, "="))
-		sem_error(&e->loc, "a target variable can only be assigned with '='");
-	else if (!a->write)
+	if (!a->write)
 		sem_error(&e->lhs->loc, "target variable %s cannot be written", e->lhs->name);
+	else if (!append && (e->kind != EX_ASSIGN || strcmp(e->op, "=")))
+		sem_error(&e->loc, "a target variable can only be assigned with '='%s", a->append ? " or '.='" : "");
 	else if (a->write_needs_guru && !el->sess->guru_mode)
 		sem_error(&e->lhs->loc, "writing target variable %s needs guru mode (stap -g)", e->lhs->name);
 }

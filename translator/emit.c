@@ -432,17 +432,21 @@ static char *emit_target(struct emitter *em, struct expr *e)
 	return checked(em, &sb);
 }
 
-/* $var = v (pass 2 allows only '='): the value stored is the value. */
+/* $var = v (pass 2 allows only '=', and '.=' where the provider has an
+ * append): the value stored is the value; after '.=', $var's new value. */
 static char *emit_target_assign(struct emitter *em, struct expr *e)
 {
 	struct strbuf sb = {0};
+	int append = !strcmp(e->op, ".=");
 	char *rhs = emit_expr(em, e->rhs);
-	char *store = expand_target(em, e->lhs, e->lhs->access->write, "stp_v");
+	char *store = expand_target(em, e->lhs, append ? e->lhs->access->append : e->lhs->access->write, "stp_v");
+	char *value = append ? expand_target(em, e->lhs, e->lhs->access->read, NULL) : xstrdup("stp_v");
 
-	sb_printf(&sb, "({ %sstp_v = %s; %s; stp_v; })", e->type == TYPE_STRING ? "const char *" : "int64_t ",
-		  rhs, store);
+	sb_printf(&sb, "({ %sstp_v = %s; %s; %s; })", e->type == TYPE_STRING ? "const char *" : "int64_t ",
+		  rhs, store, value);
 	free(rhs);
 	free(store);
+	free(value);
 	return checked(em, &sb);
 }
 
