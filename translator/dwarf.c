@@ -1076,8 +1076,8 @@ static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_
 			case DW_OP_GNU_entry_value:
 				rc = entry_value(ev, op);
 				break;
-			case DW_OP_piece:
-				ev->why = xstrdup("split across registers (not supported yet)");
+			case DW_OP_piece:	/* (dwarf_location splits at them) */
+				ev->why = xstrdup("malformed location expression (a misplaced piece)");
 				return -1;
 			default:
 				ev->why = xasprintf("unsupported DWARF operation 0x%x", atom);
@@ -1087,6 +1087,93 @@ static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_
 		if (rc)
 			return -1;
 	}
+	return 0;
+}
+
+/* One simple location (ops, up to a DW_OP_piece) as a value of size bytes:
+ * a register's low bytes, memory read fault-safe, or a computed value;
+ * *c is NULL when there are no ops (that piece is optimized out). */
+static int piece_value(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, uint64_t size, char **c)
+{
+	int is_value = 0;
+	const char *reg = NULL;
+	char *addr;
+
+	*c = NULL;
+	if (!n)
+		return 0;
+	if (eval_ops(ev, ops, n, &is_value, &reg) != 0)
+		return -1;
+	if (reg) {
+		*c = xasprintf("c->regs->%s", reg);
+		return 0;
+	}
+	if (ev->depth != 1) {
+		ev->why = xstrdup("unusual location expression");
+		return -1;
+	}
+	addr = pop(ev);
+	*c = is_value ? addr : xasprintf("stp_kread(c, %s, %llu, %s)", addr, (unsigned long long)(size < 8 ? size : 8),
+					  ev->near);
+	if (!is_value)
+		free(addr);
+	return 0;
+}
+
+/* A location in pieces (DW_OP_piece after each part): into loc->pieces. */
+static int location_pieces(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, struct dwarf_loc *loc)
+{
+	size_t start = 0;
+	uint64_t offset = 0;
+
+	loc->kind = DWARF_LOC_PIECES;
+	loc->npieces = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct dwarf_piece *p;
+
+		if (ops[i].atom != DW_OP_piece)
+			continue;
+		if (loc->npieces == DWARF_MAX_PIECES) {
+			ev->why = xstrdup("in too many pieces");
+			return -1;
+		}
+		p = &loc->pieces[loc->npieces++];
+		p->offset = offset;
+		p->size = ops[i].number;
+		if (piece_value(ev, ops + start, i - start, p->size, &p->c) != 0)
+			return -1;
+		offset += p->size;
+		start = i + 1;
+	}
+	if (start != n) {
+		ev->why = xstrdup("malformed location expression (ops after the last piece)");
+		return -1;
+	}
+	return 0;
+}
+
+static int has_pieces(const Dwarf_Op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i].atom == DW_OP_piece || ops[i].atom == DW_OP_bit_piece)
+			return 1;
+	return 0;
+}
+
+/* DW_AT_const_value: a number the compiler knew (no location at all). */
+static int constant_location(Dwarf_Die *var, struct dwarf_loc *loc, char **why)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Sword value;
+
+	if (!dwarf_attr_integrate(var, DW_AT_const_value, &attr))
+		return -1;
+	if (dwarf_formsdata(&attr, &value) != 0) {
+		*why = xstrdup("a constant that is not a number (not supported)");
+		return 1;
+	}
+	loc->kind = DWARF_LOC_VALUE;
+	loc->c = xasprintf("((uint64_t)%lldLL)", (long long)value);
 	return 0;
 }
 
@@ -1100,14 +1187,24 @@ int dwarf_location(struct dwarf_image *im, Dwarf_Die *fn, Dwarf_Die *var, uint64
 	int is_value = 0, n;
 	const char *reg = NULL;
 
+	memset(loc, 0, sizeof(*loc));
 	if (!dwarf_attr_integrate(var, DW_AT_location, &attr)) {
-		*why = xstrdup(dwarf_hasattr_integrate(var, DW_AT_const_value) ? "a constant (not supported yet)"
-										  : "optimized out");
-		return -1;
+		n = constant_location(var, loc, why);
+		if (n < 0)
+			*why = xstrdup("optimized out");
+		return n ? -1 : 0;
 	}
 	n = dwarf_getlocation_addr(&attr, pc, &ops, &nops, 1);
 	if (n <= 0 || nops == 0) {
 		*why = xstrdup("not available at this point (optimized out)");
+		return -1;
+	}
+	if (has_pieces(ops, nops)) {
+		if (location_pieces(&ev, ops, nops, loc) == 0)
+			return 0;
+		*why = ev.why ? ev.why : xstrdup("unusual location expression");
+		while (ev.depth)
+			free(pop(&ev));
 		return -1;
 	}
 	if (eval_ops(&ev, ops, nops, &is_value, &reg) != 0 || (!reg && ev.depth != 1)) {

@@ -72,12 +72,30 @@ enum dwarf_loc_kind {
 	DWARF_LOC_ADDRESS,	/* in memory: the C is its address */
 	DWARF_LOC_REGISTER,	/* in a register: the C is that pt_regs field */
 	DWARF_LOC_VALUE,	/* computed: the C is its value */
+	DWARF_LOC_PIECES,	/* in parts (DW_OP_piece): see pieces */
 };
+
+/* Bytes [offset, offset + size) of a variable: c is a value whose low
+ * bytes they are (NULL: optimized out). */
+struct dwarf_piece {
+	uint64_t offset, size;
+	char *c;
+};
+
+#define DWARF_MAX_PIECES 8
 
 struct dwarf_loc {
 	enum dwarf_loc_kind kind;
 	char *c;
+	struct dwarf_piece pieces[DWARF_MAX_PIECES];
+	int npieces;
 };
+
+/* Variables in pieces (dwarf_pieces.c): the value of bytes [off, off +
+ * size) (size <= 8) as C, or NULL if some are optimized out; the pieces
+ * of bytes off... rebased to 0, into out (as many as there are): how many. */
+char *dwarf_pieces_bytes(const struct dwarf_piece *pieces, int n, uint64_t off, uint64_t size);
+int dwarf_pieces_from(const struct dwarf_piece *pieces, int n, uint64_t off, struct dwarf_piece *out);
 
 /* The location of variable var at pc, in function fn, as C reading the
  * registers `c->regs` and memory (fault-safe reads that name near in

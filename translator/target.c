@@ -25,6 +25,8 @@ struct tvalue {
 	int is_void;
 	int bit_size, bit_offset;	/* a bitfield member: bits from c */
 	const char *near;		/* the operator that reads it, for faults */
+	struct dwarf_piece pieces[DWARF_MAX_PIECES];	/* PIECES: its bytes */
+	int npieces;
 };
 
 struct tquery {
@@ -109,7 +111,51 @@ static uint64_t size_of(Dwarf_Die *type)
 	return size;
 }
 
-/* A pointer's value as C. */
+/* v from a location.  A number in pieces is put together (a struct in
+ * pieces stays so for '->'); one partly optimized out stays in pieces,
+ * which scalar_read and '->' refuse. */
+static void set_location(struct tvalue *v, const struct dwarf_loc *loc)
+{
+	v->kind = loc->kind;
+	v->c = loc->c;
+	v->npieces = loc->npieces;
+	memcpy(v->pieces, loc->pieces, sizeof(v->pieces));
+}
+
+static int is_aggregate(struct tvalue *v)
+{
+	int tag = tag_of(v);
+
+	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type || tag == DW_TAG_array_type;
+}
+
+static void join_pieces(struct tvalue *v)
+{
+	uint64_t size = size_of(&v->type);
+	char *c;
+
+	if (v->kind != DWARF_LOC_PIECES || v->bit_size || is_aggregate(v) || !size || size > 8)
+		return;
+	c = dwarf_pieces_bytes(v->pieces, v->npieces, 0, size);
+	if (c) {
+		v->kind = DWARF_LOC_VALUE;
+		v->c = c;
+	}
+}
+
+/* A struct held in a register (or computed) is in one piece. */
+static void as_pieces(struct tvalue *v)
+{
+	if (v->kind != DWARF_LOC_REGISTER && v->kind != DWARF_LOC_VALUE)
+		return;
+	v->kind = DWARF_LOC_PIECES;
+	v->pieces[0] = (struct dwarf_piece){ 0, 8, v->c };
+	v->npieces = 1;
+	v->c = NULL;
+}
+
+/* A pointer's value as C (never of a value in pieces: join_pieces made it
+ * a value, or it is partly optimized out and was refused). */
 static char *value_of(const struct tvalue *v)
 {
 	if (v->kind != DWARF_LOC_ADDRESS)
@@ -220,21 +266,38 @@ static int complete(struct tquery *q, struct tvalue *v)
 	return dwarf_complete_type(q->im, &v->type);
 }
 
+/* v becomes its bytes from offset on (a member's). */
+static void member_at(struct tvalue *v, uint64_t offset)
+{
+	struct dwarf_piece from[DWARF_MAX_PIECES];
+	char *base;
+
+	if (v->kind == DWARF_LOC_PIECES) {
+		v->npieces = dwarf_pieces_from(v->pieces, v->npieces, offset, from);
+		memcpy(v->pieces, from, v->npieces * sizeof(*from));
+	} else if (offset) {
+		base = xasprintf("(%s + %llu)", v->c, (unsigned long long)offset);
+		free(v->c);
+		v->c = base;
+	}
+}
+
 static int member_step(struct tquery *q, struct tvalue *v, const struct target_step *st, const char *near)
 {
 	uint64_t offset = 0;
 	Dwarf_Die member;
 	Dwarf_Attribute attr;
 	Dwarf_Word bits;
-	char *base, *t;
+	char *t;
 
-	if (tag_of(v) == DW_TAG_pointer_type) {
-		dereference(v, near);
-	} else if (v->kind != DWARF_LOC_ADDRESS &&
-		   (tag_of(v) == DW_TAG_structure_type || tag_of(v) == DW_TAG_union_type)) {
-		fail(q, &st->loc, "'->%s': the struct is not in memory here", st->member);
+	if (tag_of(v) == DW_TAG_pointer_type && v->kind == DWARF_LOC_PIECES) {
+		fail(q, &st->loc, "'->%s': the pointer is partly optimized out here", st->member);
 		return -1;
 	}
+	if (tag_of(v) == DW_TAG_pointer_type)
+		dereference(v, near);
+	else if (tag_of(v) == DW_TAG_structure_type || tag_of(v) == DW_TAG_union_type)
+		as_pieces(v);	/* (if not in memory) */
 	if (complete(q, v) != 0) {
 		t = type_text(v);
 		fail(q, &st->loc, "'->%s': no definition of %s in the debug information", st->member, t);
@@ -256,11 +319,7 @@ static int member_step(struct tquery *q, struct tvalue *v, const struct target_s
 		free(names);
 		return -1;
 	}
-	if (offset) {
-		base = xasprintf("(%s + %llu)", v->c, (unsigned long long)offset);
-		free(v->c);
-		v->c = base;
-	}
+	member_at(v, offset);
 	v->near = near;
 	v->bit_size = v->bit_offset = 0;
 	if (dwarf_attr(&member, DW_AT_bit_size, &attr) && dwarf_formudata(&attr, &bits) == 0) {
@@ -272,6 +331,7 @@ static int member_step(struct tquery *q, struct tvalue *v, const struct target_s
 		v->bit_offset = (int)bit_off;
 	}
 	set_type_of(v, &member);
+	join_pieces(v);
 	return 0;
 }
 
@@ -308,14 +368,30 @@ static int index_step(struct tquery *q, struct tvalue *v, const struct target_st
 
 /* ---- reading the result ---- */
 
+/* C for n bytes of v from byte off on, in the low bytes of a uint64_t;
+ * NULL (reported) if they are optimized out. */
+static char *read_bytes(struct tquery *q, struct tvalue *v, uint64_t off, unsigned int n, const struct loc *loc)
+{
+	char *r;
+
+	if (v->kind == DWARF_LOC_ADDRESS && !off)
+		return xasprintf("stp_kread(c, %s, %u, %s)", v->c, n, v->near);
+	if (v->kind == DWARF_LOC_ADDRESS)
+		return xasprintf("stp_kread(c, %s + %llu, %u, %s)", v->c, (unsigned long long)off, n, v->near);
+	if (v->kind != DWARF_LOC_PIECES)
+		return off ? xasprintf("((uint64_t)(%s) >> %llu)", v->c, (unsigned long long)(8 * off)) : xstrdup(v->c);
+	r = dwarf_pieces_bytes(v->pieces, v->npieces, off, n);
+	if (!r)
+		fail(q, loc, "the value is partly optimized out here");
+	return r;
+}
+
 /* The C for a scalar's value as a long, sign- or zero-extended. */
 static char *scalar_read(struct tquery *q, struct tvalue *v, const struct loc *loc)
 {
-	const char *near = v->near;
-
 	uint64_t size = size_of(&v->type);
 	int sign = is_signed_type(&v->type);
-	char *raw, *r;
+	char *raw, *r, *bytes;
 
 	if (is_float_type(&v->type)) {
 		fail(q, loc, "floating-point target variables are not supported");
@@ -329,8 +405,11 @@ static char *scalar_read(struct tquery *q, struct tvalue *v, const struct loc *l
 		unsigned int nbytes = (unsigned int)((v->bit_offset % 8 + v->bit_size + 7) / 8);
 		uint64_t mask = v->bit_size >= 64 ? ~0ULL : (1ULL << v->bit_size) - 1;
 
-		raw = xasprintf("((stp_kread(c, %s + %d, %u, %s) >> %d) & 0x%llxULL)", v->c, v->bit_offset / 8,
-				nbytes, near, v->bit_offset % 8, (unsigned long long)mask);
+		bytes = read_bytes(q, v, v->bit_offset / 8, nbytes, loc);
+		if (!bytes)
+			return NULL;
+		raw = xasprintf("((%s >> %d) & 0x%llxULL)", bytes, v->bit_offset % 8, (unsigned long long)mask);
+		free(bytes);
 		if (sign)	/* the field's top bit is its sign */
 			r = xasprintf("((int64_t)(%s << %d) >> %d)", raw, 64 - v->bit_size, 64 - v->bit_size);
 		else
@@ -338,10 +417,9 @@ static char *scalar_read(struct tquery *q, struct tvalue *v, const struct loc *l
 		free(raw);
 		return r;
 	}
-	if (v->kind == DWARF_LOC_ADDRESS)
-		raw = xasprintf("stp_kread(c, %s, %llu, %s)", v->c, (unsigned long long)size, near);
-	else
-		raw = xstrdup(v->c);
+	raw = read_bytes(q, v, 0, (unsigned int)size, loc);
+	if (!raw)
+		return NULL;
 	if (size == 8)
 		r = xasprintf("(int64_t)%s", raw);
 	else
@@ -390,7 +468,7 @@ static void pretty_members(struct tquery *q, struct strbuf *code, struct tvalue 
 	if (dwarf_child(&v->type, &child) != 0)
 		return;
 	do {
-		struct tvalue m = { .kind = DWARF_LOC_ADDRESS, .near = near };
+		struct tvalue m = *v;
 		const char *name = dwarf_diename(&child);
 		struct target_step st = { .member = (char *)name };
 		Dwarf_Attribute attr;
@@ -407,15 +485,15 @@ static void pretty_members(struct tquery *q, struct strbuf *code, struct tvalue 
 		if (!name) {
 			if (dwarf_attr(&child, DW_AT_data_member_location, &attr))
 				dwarf_formudata(&attr, &offset);
-			m.c = xasprintf("(%s + %llu)", v->c, (unsigned long long)offset);
+			m.c = v->c ? xstrdup(v->c) : NULL;
+			member_at(&m, offset);
 			set_type_of(&m, &child);
 			if (tag_of(&m) == DW_TAG_structure_type || tag_of(&m) == DW_TAG_union_type)
 				pretty_members(q, code, &m, depth, near, n);
 			free(m.c);
 			continue;
 		}
-		m.c = xstrdup(v->c);
-		m.type = v->type;
+		m.c = v->c ? xstrdup(v->c) : NULL;
 		if (member_step(q, &m, &st, near) != 0)
 			continue;
 		sb_printf(code, "stp_pretty_add(stp_b, \"%s.%s=\"); ", (*n)++ ? ", " : "", name);
@@ -434,9 +512,10 @@ static void pretty(struct tquery *q, struct strbuf *code, struct tvalue *v, int 
 
 	if (tag == DW_TAG_pointer_type || tag == DW_TAG_array_type) {
 		int chars = dwarf_peeled_type(&v->type, &elem) == 0 && is_char_type(&elem);
-		char *p = tag == DW_TAG_array_type ? xstrdup(v->c) : value_of(v);
+		char *p = v->kind == DWARF_LOC_PIECES ? xstrdup("") :
+			  tag == DW_TAG_array_type ? xstrdup(v->c) : value_of(v);
 
-		if (tag == DW_TAG_array_type && v->kind != DWARF_LOC_ADDRESS)
+		if ((tag == DW_TAG_array_type && v->kind != DWARF_LOC_ADDRESS) || v->kind == DWARF_LOC_PIECES)
 			sb_add(code, "stp_pretty_add(stp_b, \"?\"); ");
 		else if (chars)
 			sb_printf(code, "stp_pretty_string(stp_b, %s, %llu); ", p,
@@ -451,7 +530,8 @@ static void pretty(struct tquery *q, struct strbuf *code, struct tvalue *v, int 
 	if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
 		int n = 0;
 
-		if (depth <= 0 || v->kind != DWARF_LOC_ADDRESS || complete(q, v) != 0) {
+		as_pieces(v);	/* (if not in memory) */
+		if (depth <= 0 || complete(q, v) != 0) {
 			sb_add(code, "stp_pretty_add(stp_b, \"{...}\"); ");
 			return;
 		}
@@ -552,10 +632,10 @@ static int find_variable(struct tquery *q, const char *name, struct tvalue *v, c
 		free(scopes);
 		return -1;
 	}
-	v->kind = loc.kind;
-	v->c = loc.c;
+	set_location(v, &loc);
 	v->near = near;
 	set_type_of(v, &var);
+	join_pieces(v);
 	free(scopes);
 	return 0;
 }
@@ -641,12 +721,14 @@ static int list_vars(struct tquery *q, const char *which, const char *near)
 			free(why);
 			continue;
 		}
-		v.kind = loc.kind;
-		v.c = loc.c;
+		set_location(&v, &loc);
 		v.near = near;
 		set_type_of(&v, &vars[i]);
+		join_pieces(&v);
 		tag = tag_of(&v);
-		if (depth == 0 && (tag == DW_TAG_pointer_type || tag == DW_TAG_array_type))
+		if (v.kind == DWARF_LOC_PIECES && tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
+			sb_add(&code, "stp_pretty_add(stp_b, \"?\"); ");	/* partly optimized out */
+		else if (depth == 0 && (tag == DW_TAG_pointer_type || tag == DW_TAG_array_type))
 			sb_printf(&code, "stp_pretty_add(stp_b, \"0x%%llx\", (unsigned long long)%s); ",
 				  tag == DW_TAG_array_type ? v.c : value_of(&v));
 		else if (depth == 0 && (tag == DW_TAG_structure_type || tag == DW_TAG_union_type))
@@ -1025,9 +1107,9 @@ static int global_value(struct tquery *q, const struct probe_context *ctx, struc
 		return -1;
 	}
 	free(name);
-	v->kind = loc.kind;
-	v->c = loc.c;
+	set_location(v, &loc);
 	set_type_of(v, &var);
+	join_pieces(v);
 	return 0;
 }
 
