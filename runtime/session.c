@@ -40,7 +40,7 @@ struct stp_probe {
 	struct hrtimer timer;
 	struct stp_cpu_timer __percpu *cpu_timers;	/* timer.profile */
 	bool armed;
-	const char *const *symbols;	/* kprobes: "NAME" or "MODULE:NAME" each; tracepoints: NAME */
+	const char *const *symbols;	/* kprobes, tracepoints: "NAME" or "MODULE:NAME" each */
 	int nsymbols;
 	bool is_return;			/* kprobes: kretprobes */
 	bool optional;			/* '?': skip them quietly if they can't be registered */
@@ -52,7 +52,7 @@ struct stp_probe {
 	void (*entry_handler)(struct stp_context *c);
 	size_t entry_size;
 	const u8 *nargs;			/* tracepoints: each one's argument count */
-	struct stp_tracepoint *tracepoints;	/* tracepoints: nsymbols, once looked up */
+	struct stp_tracepoint *tracepoints;	/* tracepoints: theirs, while registered */
 	const char *procfs_file;	/* procfs: the name under /proc/systemtap/MODULE */
 	bool procfs_write;		/* procfs: .write, else .read */
 	size_t procfs_maxsize;		/* procfs: .read.maxsize(N), or 0 */

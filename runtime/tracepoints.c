@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kernel.trace("NAME"): a probe on each of the kernel's tracepoints the
- * translator matched, found by name when the script starts (so nothing
- * about the kernel's layout is baked in).  Module tracepoints are not
- * looked at.
+ * kernel.trace("NAME"): a probe on each of the tracepoints the translator
+ * matched, found by name (so nothing about the kernel's layout is baked
+ * in): the kernel's ("NAME") when the script starts, a module's
+ * ("MODULE:NAME") when the module is there at the start or comes later,
+ * through the tracepoint module notifier (see stp_tracepoint_module_event).
  *
  * A tracepoint calls its probes as probe(data, ARGS...).  On x86_64 every
  * tracepoint argument is an integer or a pointer, so a handler with as
@@ -21,10 +22,23 @@
 /* The widest tracepoint of 6.1 takes 12 arguments; some room to spare. */
 #define STP_TRACEPOINT_MAX_ARGS 16
 
-struct stp_tracepoint {
-	struct tracepoint *tp;
+/* One of a probe's tracepoints. */
+struct stp_tracepoint_site {
+	struct tracepoint *tp;	/* a module's: only while the module is there */
 	void *handler;
 	bool registered;
+};
+
+/*
+ * A probe's tracepoints (its p->tracepoints): one site per symbol, and,
+ * if some are a module's, the notifier that attaches them when their
+ * module comes and detaches them when it goes.
+ */
+struct stp_tracepoint {
+	struct stp_probe *probe;
+	struct notifier_block nb;
+	bool watching;		/* nb is registered */
+	struct stp_tracepoint_site sites[];
 };
 
 static bool stp_tracepoints_unregistered;
@@ -113,85 +127,263 @@ static void *const stp_tracepoint_handlers[STP_TRACEPOINT_MAX_ARGS + 1] = {
 	stp_tracepoint_handler_15, stp_tracepoint_handler_16,
 };
 
+/* The module part of "MODULE:NAME" (its length in *len), or NULL for the
+ * kernel's "NAME". */
+static const char *stp_tracepoint_module(const char *symbol, size_t *len)
+{
+	const char *colon = strchr(symbol, ':');
+
+	if (!colon)
+		return NULL;
+	*len = colon - symbol;
+	return symbol;
+}
+
+static const char *stp_tracepoint_name(const char *symbol)
+{
+	const char *colon = strchr(symbol, ':');
+
+	return colon ? colon + 1 : symbol;
+}
+
 static void stp_tracepoint_find(struct tracepoint *tp, void *priv)
 {
-	struct stp_probe *p = priv;
+	struct stp_tracepoint *set = priv;
+	struct stp_probe *p = set->probe;
 	int i;
 
 	for (i = 0; i < p->nsymbols; i++)
-		if (!p->tracepoints[i].tp && !strcmp(tp->name, p->symbols[i]))
-			p->tracepoints[i].tp = tp;
+		if (!set->sites[i].tp && !strcmp(tp->name, p->symbols[i]))
+			set->sites[i].tp = tp;
+}
+
+/* Whether symbol i of p is a tracepoint of module mod. */
+static bool stp_tracepoint_of(const struct stp_probe *p, int i, const struct module *mod)
+{
+	size_t len;
+	const char *module = stp_tracepoint_module(p->symbols[i], &len);
+
+	return module && strlen(mod->name) == len && !memcmp(module, mod->name, len);
+}
+
+static struct tracepoint *stp_tracepoint_in_module(struct module *mod, const char *name)
+{
+	unsigned int k;
+
+	for (k = 0; k < mod->num_tracepoints; k++) {
+		struct tracepoint *tp = tracepoint_ptr_deref(&mod->tracepoints_ptrs[k]);
+
+		if (!strcmp(tp->name, name))
+			return tp;
+	}
+	return NULL;
+}
+
+/* A module's tracepoint that can't be probed: not worth stopping the
+ * script for (it may come again), but said unless '?' or a pattern. */
+static void stp_tracepoint_warn_module(struct stp_probe *p, int i, int rc)
+{
+	char msg[256];
+
+	if (p->optional || (p->wildcard && rc == -ENOENT))
+		return;
+	if (rc == -ENOENT)
+		snprintf(msg, sizeof(msg), "probe %s at %s: the module has no tracepoint %s", p->pp,
+			 p->location, p->symbols[i]);
+	else
+		snprintf(msg, sizeof(msg), "probe %s at %s: tracepoint %s refused (%d)", p->pp, p->location,
+			 p->symbols[i], rc);
+	stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
+}
+
+/* mod is there (loaded, or coming): attaches p's tracepoints of it. */
+static void stp_tracepoint_module_coming(struct stp_tracepoint *set, struct module *mod)
+{
+	struct stp_probe *p = set->probe;
+	int i, rc;
+
+	for (i = 0; i < p->nsymbols; i++) {
+		struct stp_tracepoint_site *site = &set->sites[i];
+		struct tracepoint *tp;
+
+		if (site->registered || !stp_tracepoint_of(p, i, mod))
+			continue;
+		tp = stp_tracepoint_in_module(mod, stp_tracepoint_name(p->symbols[i]));
+		rc = tp ? tracepoint_probe_register(tp, site->handler, p) : -ENOENT;
+		if (rc) {
+			stp_tracepoint_warn_module(p, i, rc);
+			continue;
+		}
+		site->tp = tp;
+		site->registered = true;
+	}
 }
 
 /*
- * Registers p's tracepoints.  One the kernel lacks or refuses ends the
- * script, unless the point was optional ('?') or a pattern (then a
- * warning says how many of its tracepoints could not be probed).
- * Returns 0 or the error.
+ * mod is going away (or we stop watching): detaches p's tracepoints of
+ * it while they still exist.  The kernel frees their old probe arrays
+ * after a grace period, and stp_tracepoint_sync waits for our handlers
+ * before our own module goes.
  */
-static int stp_tracepoint_register(struct stp_probe *p)
+static void stp_tracepoint_module_going(struct stp_tracepoint *set, struct module *mod)
 {
-	const char *first = NULL;
-	int i, rc, failed = 0, first_rc = 0;
-	char msg[256];
+	struct stp_probe *p = set->probe;
+	int i;
 
-	p->tracepoints = kvcalloc(p->nsymbols, sizeof(*p->tracepoints), GFP_KERNEL);
-	if (!p->tracepoints)
-		return -ENOMEM;
-	for_each_kernel_tracepoint(stp_tracepoint_find, p);
 	for (i = 0; i < p->nsymbols; i++) {
-		struct stp_tracepoint *t = &p->tracepoints[i];
+		struct stp_tracepoint_site *site = &set->sites[i];
 
-		/* more than the maximum: the handler leaves the last ones */
-		t->handler = stp_tracepoint_handlers[min_t(int, p->nargs[i], STP_TRACEPOINT_MAX_ARGS)];
-		rc = t->tp ? tracepoint_probe_register(t->tp, t->handler, p) : -ENOENT;
-		t->registered = rc == 0;
-		if (rc && !failed++) {
-			first = p->symbols[i];
-			first_rc = rc;
+		if (!site->registered || !stp_tracepoint_of(p, i, mod))
+			continue;
+		tracepoint_probe_unregister(site->tp, site->handler, p);
+		site->registered = false;
+		site->tp = NULL;
+		WRITE_ONCE(stp_tracepoints_unregistered, true);
+	}
+}
+
+/*
+ * The tracepoint module notifier: called, under the kernel's
+ * tracepoint_module_list_mutex, with COMING for each module with
+ * tracepoints when it is registered and when one loads (before its init
+ * runs), and with GOING when one unloads (after its exit ran, before its
+ * memory is freed; also on a failed load) and for each module when it is
+ * unregistered.  So a module's tracepoints never outlive our hold on
+ * them, and calls for one probe never run at the same time.  We take no
+ * reference on the module: it may unload while the script runs (rmmod
+ * would fail otherwise), and its GOING detaches the probe first.
+ */
+static int stp_tracepoint_module_event(struct notifier_block *nb, unsigned long event, void *data)
+{
+	struct stp_tracepoint *set = container_of(nb, struct stp_tracepoint, nb);
+	struct tp_module *tp_mod = data;
+
+	if (event == MODULE_STATE_COMING)
+		stp_tracepoint_module_coming(set, tp_mod->mod);
+	else if (event == MODULE_STATE_GOING)
+		stp_tracepoint_module_going(set, tp_mod->mod);
+	return NOTIFY_OK;
+}
+
+/* The kernel's tracepoints of p, found by name and registered; how many
+ * there are, and how many failed (the first one's index and error). */
+static void stp_tracepoint_register_kernel(struct stp_tracepoint *set, int *count, int *failed, int *first,
+					   int *first_rc)
+{
+	struct stp_probe *p = set->probe;
+	size_t len;
+	int i, rc;
+
+	for_each_kernel_tracepoint(stp_tracepoint_find, set);
+	for (i = 0; i < p->nsymbols; i++) {
+		struct stp_tracepoint_site *site = &set->sites[i];
+
+		if (stp_tracepoint_module(p->symbols[i], &len))
+			continue;
+		(*count)++;
+		rc = site->tp ? tracepoint_probe_register(site->tp, site->handler, p) : -ENOENT;
+		site->registered = rc == 0;
+		if (rc && !(*failed)++) {
+			*first = i;
+			*first_rc = rc;
 		}
 	}
+}
+
+/* Says why p's kernel tracepoints could not all be registered: 0 if the
+ * script may go on, else the error. */
+static int stp_tracepoint_report(struct stp_probe *p, int count, int failed, int first, int first_rc)
+{
+	char msg[256];
+
 	if (!failed || p->optional)
 		return 0;
-	if (p->wildcard && failed < p->nsymbols) {
+	if (p->wildcard && failed < count) {
 		snprintf(msg, sizeof(msg), "%d of %d tracepoints of %s could not be probed (%s: %s)", failed,
-			 p->nsymbols, p->pp, first, first_rc == -ENOENT ? "no such tracepoint" : "refused");
+			 count, p->pp, p->symbols[first], first_rc == -ENOENT ? "no such tracepoint" : "refused");
 		stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
 		return 0;
 	}
 	if (first_rc == -ENOENT)
 		snprintf(msg, sizeof(msg), "cannot register probe %s at %s: no tracepoint %s in this kernel",
-			 p->pp, p->location, first);
+			 p->pp, p->location, p->symbols[first]);
 	else
 		snprintf(msg, sizeof(msg), "cannot register probe %s at %s: tracepoint %s refused (%d)", p->pp,
-			 p->location, first, first_rc);
+			 p->location, p->symbols[first], first_rc);
 	stp_ctl_send(STP_MSG_ERROR, msg, strlen(msg));
 	return first_rc;
 }
 
+/*
+ * Registers p's tracepoints: the kernel's now, a module's when the module
+ * is there.  One of the kernel's it lacks or refuses ends the script,
+ * unless the point was optional ('?') or a pattern (then a warning says
+ * how many of its tracepoints could not be probed); a module that is not
+ * loaded is no error: its tracepoints are probed if it comes.  Returns 0
+ * or the error.
+ */
+static int stp_tracepoint_register(struct stp_probe *p)
+{
+	struct stp_tracepoint *set;
+	int i, rc, count = 0, failed = 0, first = 0, first_rc = 0;
+	bool modules = false;
+	size_t len;
+
+	set = kvzalloc(struct_size(set, sites, p->nsymbols), GFP_KERNEL);
+	if (!set)
+		return -ENOMEM;
+	set->probe = p;
+	p->tracepoints = set;
+	for (i = 0; i < p->nsymbols; i++) {
+		/* more than the maximum: the handler leaves the last ones */
+		set->sites[i].handler = stp_tracepoint_handlers[min_t(int, p->nargs[i], STP_TRACEPOINT_MAX_ARGS)];
+		modules |= stp_tracepoint_module(p->symbols[i], &len) != NULL;
+	}
+	stp_tracepoint_register_kernel(set, &count, &failed, &first, &first_rc);
+	rc = stp_tracepoint_report(p, count, failed, first, first_rc);
+	if (rc || !modules)
+		return rc;
+	set->nb.notifier_call = stp_tracepoint_module_event;
+	rc = register_tracepoint_module_notifier(&set->nb);	/* COMING for those loaded */
+	set->watching = rc == 0;
+	if (rc) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "cannot register probe %s at %s: no watch on modules (%d)", p->pp,
+			 p->location, rc);
+		stp_ctl_send(STP_MSG_ERROR, msg, strlen(msg));
+	}
+	return rc;
+}
+
 static void stp_tracepoint_unregister(struct stp_probe *p)
 {
+	struct stp_tracepoint *set = p->tracepoints;
+	size_t len;
 	int i;
 
-	if (!p->tracepoints)
+	if (!set)
 		return;
+	if (set->watching)	/* GOING for each module: detaches its tracepoints */
+		unregister_tracepoint_module_notifier(&set->nb);
+	set->watching = false;
 	for (i = 0; i < p->nsymbols; i++) {
-		struct stp_tracepoint *t = &p->tracepoints[i];
+		struct stp_tracepoint_site *site = &set->sites[i];
 
-		if (!t->registered)
+		if (!site->registered || stp_tracepoint_module(p->symbols[i], &len))
 			continue;
-		tracepoint_probe_unregister(t->tp, t->handler, p);
-		t->registered = false;
+		tracepoint_probe_unregister(site->tp, site->handler, p);
+		site->registered = false;
 		stp_tracepoints_unregistered = true;
 	}
-	kvfree(p->tracepoints);
+	kvfree(set);
 	p->tracepoints = NULL;
 }
 
 /* After the last unregister: no handler runs any more (this sleeps). */
 static void stp_tracepoint_sync(void)
 {
-	if (!stp_tracepoints_unregistered)
+	if (!READ_ONCE(stp_tracepoints_unregistered))
 		return;
 	tracepoint_synchronize_unregister();
 	stp_tracepoints_unregistered = false;

@@ -279,11 +279,11 @@ module(\"testsuite/kmod/stp_testmod.ko\").statement(\"stp_test_array@$ROOT/tests
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_bad_pointer@$ROOT/testsuite/kmod/stp_testmod.c:58\").return \$return:int \$o:struct stp_outer*
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_guru@$ROOT/testsuite/kmod/stp_testmod.c:64\").return \$return:int \$x:int
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_ints@$ROOT/testsuite/kmod/stp_testmod.c:33\").return \$return:int \$a:int \$b:long int \$c:unsigned char \$d:short int
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_open@$ROOT/testsuite/kmod/stp_testmod.c:118\").return \$return:int \$inode:struct inode* \$file:struct file*
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_show@$ROOT/testsuite/kmod/stp_testmod.c:111\").return \$return:int \$m:struct seq_file* \$v:void*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_open@$ROOT/testsuite/kmod/stp_testmod.c:123\").return \$return:int \$inode:struct inode* \$file:struct file*
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_show@$ROOT/testsuite/kmod/stp_testmod.c:116\").return \$return:int \$m:struct seq_file* \$v:void*
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_string@$ROOT/testsuite/kmod/stp_testmod.c:43\").return \$return:const char* \$s:const char* \$skip:int
 module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_struct@$ROOT/testsuite/kmod/stp_testmod.c:38\").return \$return:long int \$o:struct stp_outer*
-module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_write@$ROOT/testsuite/kmod/stp_testmod.c:105\").return \$return:ssize_t \$file:struct file* \$buf:const char* \$count:size_t \$pos:loff_t*" ] &&
+module(\"testsuite/kmod/stp_testmod.ko\").function(\"stp_test_write@$ROOT/testsuite/kmod/stp_testmod.c:110\").return \$return:ssize_t \$file:struct file* \$buf:const char* \$count:size_t \$pos:loff_t*" ] &&
 			pass "$name" || fail "$name" "$out"
 	fi
 }
@@ -316,10 +316,67 @@ kernel.trace("raw_syscalls:sys_exit") $regs:struct pt_regs* $ret:long int' ] &&
 		   grep -qx 'kernel.trace("sched:sched_switch")' <<<"$out" &&
 		   grep -qx 'kernel.trace("irq:irq_handler_entry")' <<<"$out" &&
 		   grep -qx 'kernel.trace("pelt_cfs_tp")' <<<"$out" &&
-		   ! grep -qvx 'kernel\.trace("[a-z0-9_:]*")' <<<"$out"; then
+		   grep -qx 'kernel.trace("kvm:kvm_exit")' <<<"$out" &&
+		   grep -qx 'kernel.trace("kvmmmu:fast_page_fault")' <<<"$out" &&
+		   ! grep -qvx 'kernel\.trace("[A-Za-z0-9_:-]*")' <<<"$out"; then
 			pass "$name"
 		else
 			fail "$name" "$(head -5 <<<"$out")"
 		fi
+	fi
+	module_trace_listing_tests
+}
+
+# Module tracepoints: modules.dep's (ext4.ko; kvm.ko defines two systems),
+# and our test module's, named with -d (testsuite/kmod/stp_testmod_trace.h).
+module_trace_listing_tests() {
+	local name out
+	name="cli: -L lists a module's tracepoint with its arguments' types"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -L 'kernel.trace("ext4:ext4_sync_file_e*")' 2>&1)
+		[ "$out" = 'kernel.trace("ext4:ext4_sync_file_enter") $file:struct file* $datasync:int
+kernel.trace("ext4:ext4_sync_file_exit") $inode:struct inode* $ret:int' ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -l finds a module's tracepoints by a system other than its name"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'kernel.trace("kvm*:kvm_mmu_get_page")' 2>&1)
+		[ "$out" = 'kernel.trace("kvmmmu:kvm_mmu_get_page")' ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -L with -d MODULE.ko lists that module's tracepoints"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -d testsuite/kmod/stp_testmod.ko -L 'kernel.trace("stp_testmod:*")' 2>&1)
+		[ "$out" = 'kernel.trace("stp_testmod:stp_testmod_round") $round:int $value:long int $label:const char* $inner:const struct stp_inner*
+kernel.trace("stp_testmod:stp_testmod_wide") $a:long int $b:long int $c:long int $d:long int $e:long int $f:long int $g:long int' ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: without -d, an out-of-tree module's tracepoints are not seen"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'kernel.trace("stp_testmod:*")' 2>&1)
+		[ -z "$out" ] && pass "$name" || fail "$name" "$out"
+	fi
+	trace_index_tests
+}
+
+# The index of modules.dep's tracepoints is kept in
+# $SYSTEMTAP_DIR/cache/tracepoints/RELEASE.index: used while modules.dep
+# is the one it was built from (a line added to it shows), rebuilt once
+# modules.dep is not (a wrong stamp).
+trace_index_tests() {
+	local name="cli: the module tracepoint index is cached, and rebuilt when stale" dir=$WORK/tpcache
+	local index header out1 out2
+	selected "$name" || return
+	index="$dir/cache/tracepoints/$(release).index"
+	SYSTEMTAP_DIR=$dir "$STAP" -r "$(release)" -l 'kernel.trace("kvm:kvm_exit")' >/dev/null 2>&1
+	header=$(head -1 "$index" 2>/dev/null)
+	printf '%s\nfakemod\tfakesys\tfake_tp\n' "$header" >"$index"
+	out1=$(SYSTEMTAP_DIR=$dir "$STAP" -r "$(release)" -l 'kernel.trace("fakesys:*")' 2>&1)
+	printf 'stap tracepoint index 1 0 0.0\nfakemod\tfakesys\tfake_tp\n' >"$index"
+	out2=$(SYSTEMTAP_DIR=$dir "$STAP" -r "$(release)" -l 'kernel.trace("fakesys:*")' 2>&1)
+	if [[ "$header" == "stap tracepoint index 1 "* ]] && [ "$out1" = 'kernel.trace("fakesys:fake_tp")' ] &&
+	   [ -z "$out2" ] && [ "$(head -1 "$index")" = "$header" ] && grep -q '^kvm	kvm	kvm_exit$' "$index"; then
+		pass "$name"
+	else
+		fail "$name" "header '$header', cached: '$out1', stale: '$out2'"
 	fi
 }

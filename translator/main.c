@@ -4,6 +4,7 @@
 
 #include "parse.h"
 #include "remote_qemu.h"
+#include "tracepoints.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 	      "  -D NAME=VALUE    define a C macro for the module (e.g. -D MAXACTION=10000)\n"
 	      "  -R DIR           runtime directory\n"
 	      "  -I DIR           additional tapset directory\n"
+	      "  -d MODULE        kernel.trace also sees the tracepoints of MODULE (a .ko path)\n"
 	      "  -G NAME=VALUE    set the script's global NAME when the module loads\n"
 	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
 	      "  -u               keep unused functions and globals (no elision)\n"
@@ -165,7 +167,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:G:l:L:uwghV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghV", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -200,6 +202,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 			break;
 		case 'R': s->runtime_dir = optarg; break;
 		case 'I': vec_push(&s->tapset_dirs, optarg); break;
+		case 'd': tracepoint_add_module(optarg); break;
 		case 'G':
 			if (!valid_global_setting(optarg)) {
 				fprintf(stderr, "stap: -G takes NAME=VALUE, not '%s'\n", optarg);

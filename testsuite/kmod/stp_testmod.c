@@ -88,10 +88,15 @@ static struct stp_outer outer = {
 	.label = "outer label",
 };
 
+#define CREATE_TRACE_POINTS
+#include "stp_testmod_trace.h"
+
 static void stp_test_round(void)
 {
 	static const int values[] = { 1, 2, 3, 4, 5 };
 
+	trace_stp_testmod_round(rounds, outer.value, outer.label, &inner);
+	trace_stp_testmod_wide(1, -2, 3, -4, 5, -6, 7);
 	last_ints = stp_test_ints(-5, 1L << 40, 200, -300);
 	last_struct = stp_test_struct(&outer);
 	last_string = stp_test_string("hello, probe", 7);
