@@ -165,10 +165,14 @@ static int cmd_run(int argc, char **argv)
 		usage();
 	cmd = parse_run_options(argc, argv, 3, &timeout_s, NULL);
 	catch_signal(SIGINT, note_interrupt);
-	g = guest_attach(argv[2], &err);
+	g = guest_attach_interruptible(argv[2], &interrupted, &err);
+	if (!g && interrupted) {	/* while waiting for the guest: run nothing */
+		free(err);
+		return exit_like(SIGINT);
+	}
 	if (!g)
 		return fail("run", err);
-	if (interrupted) {	/* while waiting for the guest: run nothing */
+	if (interrupted) {
 		guest_detach(g);
 		return exit_like(SIGINT);
 	}
@@ -216,9 +220,9 @@ static int cmd_once(int argc, char **argv)
 		return fail("once", err);	/* keeps dir: the error cites its log */
 	rc = run_in(g, argv + cmd, timeout_s, &status, &err);
 	guest_halt(g);
-	remove_scratch_dir(dir);
 	if (rc < 0)
-		return fail("once", err);
+		return fail("once", err);	/* keeps dir, as above */
+	remove_scratch_dir(dir);
 	return exit_like(status);
 }
 

@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "shell_cmd.h"
 
 #define GO_BYTE 'g'
 #define TERM_GRACE_MS 1000
@@ -32,7 +35,9 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void run_child(int wait_fd, const char *command)
+/* shell_line: see shell_cmd_for(); the shell becomes a simple command,
+ * so target() is the command's pid. */
+static void run_child(int wait_fd, const char *shell_line)
 {
 	char go = 0;
 	ssize_t n;
@@ -43,7 +48,7 @@ static void run_child(int wait_fd, const char *command)
 	while (n < 0 && errno == EINTR);
 	if (n != 1 || go != GO_BYTE)
 		_exit(127);
-	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+	execl("/bin/sh", "sh", "-c", shell_line, (char *)NULL);
 	fprintf(stderr, "stapio: ERROR: cannot run /bin/sh: %s\n",
 		strerror(errno));
 	_exit(127);
@@ -51,21 +56,28 @@ static void run_child(int wait_fd, const char *command)
 
 int target_spawn(struct target *t, const char *command)
 {
+	char *shell_line = shell_cmd_for(command);
 	int p[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (!shell_line)
 		return -1;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		free(shell_line);
+		return -1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		free(shell_line);
 		return -1;
 	}
 	if (pid == 0) {
 		close(p[1]);
-		run_child(p[0], command);
+		run_child(p[0], shell_line);
 	}
+	free(shell_line);
 	close(p[0]);
 	t->pid = pid;
 	t->go_fd = p[1];

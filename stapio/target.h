@@ -12,7 +12,8 @@ struct target {
 
 void target_init(struct target *t);
 
-/* Forks a child that runs /bin/sh -c CMD once released. */
+/* Forks a child that runs /bin/sh -c CMD once released (as "exec CMD" for
+ * a simple command, so that its pid is the command's; see shell_cmd.h). */
 int target_spawn(struct target *t, const char *command);
 
 /* Lets the held child exec its command; no-op without a command. */

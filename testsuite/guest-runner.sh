@@ -181,3 +181,159 @@ out=$(cd "$WORK" && "$Q" once -- sh -c 'pwd; exit 5')
 status=$?
 [ "$status" = 5 ] && [ "$out" = "$WORK" ] &&
 	pass "once: throw-away guest ($(elapsed "$t0") s)" || fail "once: throw-away guest" "status $status, '$out'"
+
+# ---- crashes and interrupts ----
+# stap itself (the plain build next to this tree) with scripts that wreck
+# the guest on purpose: a begin probe that oopses (it runs in stapio's
+# process context, where an oops once left stap waiting forever), and a
+# timer probe that spins for good.
+STAP=$(realpath "$(dirname "$0")/../stap")
+cat >"$WORK/oops.stp" <<'STP'
+function null_write() %{ *(volatile int *)0 = 0; %}
+probe begin { null_write() }
+STP
+cat >"$WORK/spin.stp" <<'STP'
+function spin() %{ for (;;) cpu_relax(); %}
+probe begin { println("started") }
+probe timer.s(2) { spin() }
+STP
+mkdir -p "$WORK/tmp"
+# Is a qemu of a throw-away guest in $WORK/tmp still alive (zombies aside)?
+qemu_left() {
+	pgrep -f "qemu-system.*$WORK/tmp/" | while read -r p; do
+		ps -o stat= -p "$p" | grep -q '^[^Z]' && echo "$p"
+	done | grep -q .
+}
+# The console report of a crash: the oops with its call trace, bounded.
+has_oops_report() {
+	grep -q "BUG: kernel NULL pointer dereference" "$1" && grep -q "Call Trace:" "$1" &&
+		grep -q "entry_SYSCALL_64" "$1" && grep -q -- "---\[ end trace" "$1" &&
+		[ "$(wc -l <"$1")" -lt 150 ]
+}
+
+# A kernel oops in a throw-away guest: qemu ends (oops=panic) and stap
+# says so with the oops; hang detection is off, so only that can end it.
+t0=$(now)
+(cd "$WORK" && STAP_QEMU_HANG_TIMEOUT=0 TMPDIR=$WORK/tmp timeout -s KILL 300 \
+	"$STAP" -g --remote=qemu oops.stp >"$WORK/oops.out" 2>"$WORK/oops.err")
+status=$?
+took=$(elapsed "$t0")
+[ "$status" = 1 ] && grep -q "^stap: the guest's kernel crashed while running .*staprun: BUG: kernel NULL pointer dereference" "$WORK/oops.err" &&
+	has_oops_report "$WORK/oops.err" &&
+	pass "stap reports a kernel oops with its call trace ($took s)" ||
+	fail "stap reports a kernel oops with its call trace" "status $status after $took s: $(head -3 "$WORK/oops.err")"
+qemu_left && fail "no qemu after the oops" || pass "no qemu after the oops"
+
+# SIGTERM to stap while the guest is wedged: stap gives up on the script
+# 5 s after forwarding the interrupt, kills qemu and fails.
+TMPDIR=$WORK/tmp STAP_QEMU_HANG_TIMEOUT=0 "$STAP" -g --remote=qemu "$WORK/spin.stp" \
+	>"$WORK/spin.out" 2>"$WORK/spin.err" &
+pid=$!
+for _ in $(seq 1200); do grep -q started "$WORK/spin.out" && break; sleep 0.1; done
+sleep 4	# the timer probe has fired
+t0=$(now)
+kill -TERM $pid
+( sleep 60; kill -KILL $pid ) 2>/dev/null &
+watchdog=$!
+wait $pid
+status=$?
+took=$(elapsed "$t0")
+kill $watchdog 2>/dev/null
+wait $watchdog 2>/dev/null
+[ "$status" = 1 ] && grep -q "^stap: interrupted: .*staprun did not end within 5 s of the interrupt; killed the guest$" "$WORK/spin.err" &&
+	awk "BEGIN { exit !($took < 20) }" &&
+	pass "SIGTERM ends stap with a wedged guest ($took s)" ||
+	fail "SIGTERM ends stap with a wedged guest" "status $status after $took s: $(head -3 "$WORK/spin.err")"
+qemu_left && fail "no qemu after SIGTERM" || pass "no qemu after SIGTERM"
+
+# The same oops in a persistent guest: reported to the stap that caused
+# it; the next commands fail at once, saying why.
+"$Q" start "$D"
+check "start for the crash checks" $?
+(cd "$WORK" && STAP_QEMU_GUEST=$D STAP_QEMU_HANG_TIMEOUT=0 timeout -s KILL 300 \
+	"$STAP" -g --remote=qemu oops.stp >/dev/null 2>"$WORK/poops.err")
+status=$?
+[ "$status" = 1 ] && grep -q "^stap: the guest's kernel crashed while running .*staprun: BUG: kernel NULL pointer dereference" "$WORK/poops.err" &&
+	has_oops_report "$WORK/poops.err" && pass "a persistent guest's oops is reported" ||
+	fail "a persistent guest's oops is reported" "status $status: $(head -3 "$WORK/poops.err")"
+gone="no guest is running in $D: the last one ended because its kernel crashed while running .*staprun (BUG: kernel NULL pointer dereference"
+t0=$(now)
+STAP_QEMU_GUEST=$D timeout -s KILL 60 "$STAP" --remote=qemu -e 'probe begin { exit() }' 2>"$WORK/after.err"
+status=$?
+[ "$status" = 1 ] && grep -q "^stap: $gone" "$WORK/after.err" &&
+	pass "stap after the crash fails at once ($(elapsed "$t0") s)" ||
+	fail "stap after the crash fails at once" "status $status: $(head -1 "$WORK/after.err")"
+timeout -s KILL 60 "$Q" run "$D" -- true 2>"$WORK/after.err"
+status=$?
+[ "$status" = 255 ] && grep -q "^stap-qemu: run: $gone" "$WORK/after.err" &&
+	pass "stap-qemu run after the crash fails at once" ||
+	fail "stap-qemu run after the crash fails at once" "status $status: $(head -1 "$WORK/after.err")"
+
+# A panic from a command (sysrq): the panic and its trace are reported.
+"$Q" start "$D" && "$Q" run "$D" -- true
+check "start again after the crash" $?
+t0=$(now)
+timeout -s KILL 120 "$Q" run "$D" -- sh -c 'echo c >/proc/sysrq-trigger; sleep 60' 2>"$WORK/panic.err"
+status=$?
+[ "$status" = 255 ] &&
+	grep -q "^stap-qemu: run: the guest's kernel crashed while running sh: Kernel panic - not syncing: sysrq triggered crash$" "$WORK/panic.err" &&
+	grep -q "Call Trace:" "$WORK/panic.err" && grep -q "sysrq_handle_crash" "$WORK/panic.err" &&
+	pass "a panic from a command is reported ($(elapsed "$t0") s)" ||
+	fail "a panic from a command is reported" "status $status: $(head -3 "$WORK/panic.err")"
+
+# A command ignoring SIGINT in a persistent guest: given up on after the
+# grace; the agent kills it and the guest stays.
+"$Q" start "$D"
+check "start for the interrupt checks" $?
+"$Q" run "$D" -- sh -c 'trap "" INT; echo ready; sleep 60' >"$WORK/deaf.out" 2>"$WORK/deaf.err" &
+pid=$!
+for _ in $(seq 300); do grep -q ready "$WORK/deaf.out" && break; sleep 0.1; done
+t0=$(now)
+kill -INT $pid
+wait $pid
+status=$?
+took=$(elapsed "$t0")
+[ "$status" = 255 ] && grep -q "^stap-qemu: run: interrupted: sh did not end within 5 s of the interrupt; killed it$" "$WORK/deaf.err" &&
+	awk "BEGIN { exit !($took >= 5 && $took < 20) }" &&
+	pass "a command deaf to SIGINT is killed after 5 s ($took s)" ||
+	fail "a command deaf to SIGINT is killed after 5 s" "status $status after $took s: $(cat "$WORK/deaf.err")"
+"$Q" run "$D" -- true
+check "the guest stays after killing a command" $?
+
+# A second interrupt gives up at once.
+"$Q" run "$D" -- sh -c 'trap "" INT; echo ready; sleep 60' >"$WORK/deaf.out" 2>"$WORK/deaf.err" &
+pid=$!
+for _ in $(seq 300); do grep -q ready "$WORK/deaf.out" && break; sleep 0.1; done
+t0=$(now)
+kill -INT $pid
+sleep 0.5
+kill -INT $pid
+wait $pid
+status=$?
+took=$(elapsed "$t0")
+[ "$status" = 255 ] && grep -q "^stap-qemu: run: interrupted: sh did not end before the second interrupt; killed it$" "$WORK/deaf.err" &&
+	awk "BEGIN { exit !($took < 4) }" &&
+	pass "a second SIGINT gives up at once ($took s)" ||
+	fail "a second SIGINT gives up at once" "status $status after $took s: $(cat "$WORK/deaf.err")"
+
+# Interrupted while waiting for a busy guest: no waiting on.
+flock -o "$D/lock" sleep 30 &
+holder=$!
+sleep 0.5
+STAP_QEMU_GUEST=$D "$STAP" --remote=qemu -e 'probe begin { exit() }' 2>"$WORK/wait.err" &
+pid=$!
+for _ in $(seq 600); do
+	ls -l /proc/$pid/fd 2>/dev/null | grep -q "$D/lock" || ! kill -0 $pid 2>/dev/null && break
+	sleep 0.1
+done
+t0=$(now)
+kill -TERM $pid 2>/dev/null
+wait $pid
+status=$?
+took=$(elapsed "$t0")
+kill $holder 2>/dev/null
+wait $holder 2>/dev/null
+[ "$status" = 1 ] && grep -q "^stap: interrupted while waiting for the guest in $D$" "$WORK/wait.err" &&
+	awk "BEGIN { exit !($took < 5) }" &&
+	pass "SIGTERM to stap waiting for a busy guest ($took s)" ||
+	fail "SIGTERM to stap waiting for a busy guest" "status $status: $(tail -n 3 "$WORK/wait.err")"

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,11 @@
 #define EXIT_TIMEOUT_MS 5000
 /* Generous: a TCG guest under load can stall for seconds. */
 #define DEFAULT_HANG_TIMEOUT_S 60
+/* A command that ends normally after SIGINT does so well within this. */
+#define DEFAULT_INTERRUPT_GRACE_S 5
+#define LOCK_POLL_US 50000
+/* For a persistent guest's agent to kill a command that ignored SIGINT. */
+#define KILL_WAIT_MS 3000
 #define QEMU_BINARY "qemu-system-x86_64"
 
 /* ---- the qemu process ---- */
@@ -131,7 +137,7 @@ static int qemu_args_init(struct qemu_args *a, struct guest *g,
 
 	a->kernel = kernel;
 	ok = dir && sock &&
-		asprintf(&a->append, "console=ttyS0 quiet panic=-1 stap.agent=%s %s",
+		asprintf(&a->append, "console=ttyS0 quiet panic=-1 oops=panic stap.agent=%s %s",
 			 agent, extra ? extra : "") >= 0 &&
 		asprintf(&a->initrd, "%s/initrd.img", g->dir) >= 0 &&
 		asprintf(&a->console, "file,id=console,path=%s/console.log", dir) >= 0 &&
@@ -218,6 +224,38 @@ void guest_remove_files(struct guest *g)
 			unlink(path);
 		free(path);
 	}
+}
+
+static void remove_gone_note(struct guest *g)
+{
+	char *path = guest_path_in(g->dir, GUEST_GONE_NOTE);
+
+	if (path)
+		unlink(path);
+	free(path);
+}
+
+/* A persistent guest's next users learn why it is gone: "... because WHY". */
+static void note_gone(struct guest *g, const char *fmt, ...)
+{
+	char *path, *why;
+	va_list ap;
+	FILE *f;
+
+	if (!g->persistent)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&why, fmt, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	path = guest_path_in(g->dir, GUEST_GONE_NOTE);
+	f = path && why ? fopen(path, "we") : NULL;
+	if (f) {
+		fputs(why, f);
+		fclose(f);
+	}
+	free(path);
+	free(why);
 }
 
 /* ---- the channel ---- */
@@ -400,10 +438,13 @@ struct guest *guest_new(const char *dir, char **err)
 	return g;
 }
 
-/* One user of a guest directory at a time. */
-int guest_lock_dir(struct guest *g, int wait, char **err)
+/* One user of a guest directory at a time.  Waiting for an interruptible
+ * user polls, so that a signal is never lost just before flock() blocks. */
+static int lock_dir(struct guest *g, int wait, volatile sig_atomic_t *interrupt,
+		    char **err)
 {
 	char *path = guest_path_in(g->dir, "lock");
+	int nonblocking = !wait || interrupt ? LOCK_NB : 0;
 
 	g->lock_fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 	free(path);
@@ -411,13 +452,24 @@ int guest_lock_dir(struct guest *g, int wait, char **err)
 		guest_set_error(err, "cannot create a lock in %s: %s", g->dir, strerror(errno));
 		return -1;
 	}
-	while (flock(g->lock_fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
-		if (errno == EINTR)
-			continue;
-		guest_set_error(err, "guest directory %s is in use", g->dir);
-		return -1;
+	while (flock(g->lock_fd, LOCK_EX | nonblocking) < 0) {
+		if (errno != EINTR && !(wait && errno == EWOULDBLOCK)) {
+			guest_set_error(err, "guest directory %s is in use", g->dir);
+			return -1;
+		}
+		if (interrupt && *interrupt) {
+			guest_set_error(err, "interrupted while waiting for the guest in %s", g->dir);
+			return -1;
+		}
+		if (nonblocking)
+			usleep(LOCK_POLL_US);
 	}
 	return 0;
+}
+
+int guest_lock_dir(struct guest *g, int wait, char **err)
+{
+	return lock_dir(g, wait, NULL, err);
 }
 
 static int check_boot_args(struct guest *g, const char *kernel,
@@ -478,6 +530,7 @@ static int boot_and_sync(struct guest *g, const char *kernel_image,
 
 	if (check_boot_args(g, kernel_image, agent, release, sizeof(release), err) < 0)
 		return -1;
+	remove_gone_note(g);
 	initrd = guest_path_in(g->dir, "initrd.img");
 	rc = initrd ? guest_build_initrd(initrd, release, err) : -1;
 	free(initrd);
@@ -491,6 +544,10 @@ static int boot_and_sync(struct guest *g, const char *kernel_image,
 	    connect_to_qemu(g, deadline, err) < 0)
 		return -1;
 	if (guest_sync_with_agent(g, deadline, interrupt, &why) < 0) {
+		if (interrupt && *interrupt) {
+			guest_set_error(err, "interrupted while the guest booted");
+			return -1;
+		}
 		if (guest_now_ms() >= deadline)
 			snprintf(what, sizeof(what), "no answer from the guest agent within %d s",
 				 GUEST_BOOT_TIMEOUT_MS / 1000);
@@ -558,7 +615,24 @@ struct guest *guest_boot(const char *kernel_image, const char *dir,
 					NULL, err);
 }
 
-struct guest *guest_attach(const char *dir, char **err)
+/* "no guest is running in DIR", with why if the last one left a note. */
+static void set_not_running_error(struct guest *g, char **err)
+{
+	char *path = guest_path_in(g->dir, GUEST_GONE_NOTE);
+	char *why = path ? guest_read_file(path, NULL) : NULL;
+
+	if (why && *why)
+		guest_set_error(err, "no guest is running in %s: the last one ended because %s; "
+				"see %s/console.log, and start a new one", g->dir, why, g->dir);
+	else
+		guest_set_error(err, "no guest is running in %s", g->dir);
+	free(why);
+	free(path);
+}
+
+struct guest *guest_attach_interruptible(const char *dir,
+					 volatile sig_atomic_t *interrupt,
+					 char **err)
 {
 	struct guest *g = guest_new(dir, err);
 	const char *why;
@@ -567,12 +641,12 @@ struct guest *guest_attach(const char *dir, char **err)
 	if (!g)
 		return NULL;
 	g->persistent = 1;
-	if (guest_lock_dir(g, 1, err) < 0)
+	if (lock_dir(g, 1, interrupt, err) < 0)
 		goto fail;
 	g->qemu_pid = guest_read_pid(g->dir, GUEST_QEMU_PID);
 	g->keeper_pid = guest_read_pid(g->dir, GUEST_KEEPER_PID);
 	if (!guest_qemu_is_running(g->qemu_pid, g->qemu_socket)) {
-		guest_set_error(err, "no guest is running in %s", g->dir);
+		set_not_running_error(g, err);
 		goto fail;
 	}
 	path = guest_path_in(g->dir, GUEST_KEEPER_SOCKET);
@@ -583,7 +657,8 @@ struct guest *guest_attach(const char *dir, char **err)
 			  strerror(errno));
 		goto fail;
 	}
-	if (guest_sync_with_agent(g, guest_now_ms() + GUEST_ATTACH_TIMEOUT_MS, NULL, &why) < 0) {
+	if (guest_sync_with_agent(g, guest_now_ms() + GUEST_ATTACH_TIMEOUT_MS, interrupt,
+				  &why) < 0) {
 		guest_set_error(err, "the guest in %s does not answer: %s", g->dir, why);
 		goto fail;
 	}
@@ -591,6 +666,11 @@ struct guest *guest_attach(const char *dir, char **err)
 fail:
 	guest_free(g);
 	return NULL;
+}
+
+struct guest *guest_attach(const char *dir, char **err)
+{
+	return guest_attach_interruptible(dir, NULL, err);
 }
 
 /* ---- running a command ---- */
@@ -654,37 +734,55 @@ static int relay_frames(struct guest *g, int out_fd, int err_fd,
 	return 0;
 }
 
+/* The console's report since the command started. */
+static char *console_report(struct guest *g)
+{
+	char *report = guest_console_since(g->dir, g->console_from);
+
+	return report ? report : strdup("");
+}
+
 static void set_died_error(struct guest *g, const char *what, char **err)
 {
-	char *tail = guest_console_tail(g->dir);
+	char *crash = guest_console_crash(g->dir, g->console_from);
+	char *report = console_report(g);
 
-	guest_set_error(err, "the guest went away while running %s (it crashed or powered off)%s",
-		  what, tail ? tail : "");
-	free(tail);
+	if (crash) {
+		guest_set_error(err, "the guest's kernel crashed while running %s: %s%s",
+				what, crash, report ? report : "");
+		note_gone(g, "its kernel crashed while running %s (%s)", what, crash);
+	} else {
+		guest_set_error(err, "the guest went away while running %s (it crashed or powered off)%s",
+				what, report ? report : "");
+		note_gone(g, "it went away while running %s", what);
+	}
+	free(report);
+	free(crash);
 }
 
-static void set_hung_error(struct guest *g, int hang_s, char **err)
+static void set_hung_error(struct guest *g, const char *what, int hang_s,
+			   char **err)
 {
-	char *tail = guest_console_tail(g->dir);
+	char *report = console_report(g);
 
 	guest_set_error(err, "guest stopped responding (nothing for %d s); killed it%s",
-		  hang_s, tail ? tail : "");
-	free(tail);
+			hang_s, report ? report : "");
+	note_gone(g, "it stopped responding while running %s and was killed", what);
+	free(report);
 }
 
-/* Seconds of silence after which a guest running a command counts as hung
- * (the agent sends keepalives meanwhile); 0: never. */
-static int hang_timeout_s(void)
+/* Seconds from the environment variable name, else default_s. */
+static int env_seconds(const char *name, int default_s)
 {
-	const char *env = getenv("STAP_QEMU_HANG_TIMEOUT");
+	const char *env = getenv(name);
 	char *end;
 	long s;
 
 	if (!env || !*env)
-		return DEFAULT_HANG_TIMEOUT_S;
+		return default_s;
 	s = strtol(env, &end, 10);
 	if (*end || s < 0 || s > INT_MAX / 1000)
-		return DEFAULT_HANG_TIMEOUT_S;
+		return default_s;
 	return (int)s;
 }
 
@@ -694,40 +792,125 @@ static void kill_guest(struct guest *g)
 	guest_remove_files(g);
 }
 
-static int relay_until_exit(struct guest *g, const char *what, int out_fd,
-			    int err_fd, volatile sig_atomic_t *interrupt,
-			    int timeout_s, int *wait_status, char **err)
+/* One command's relay; times in ms of guest_now_ms(), 0 for none. */
+struct relay {
+	struct guest *g;
+	const char *what;
+	int out_fd, err_fd;
+	volatile sig_atomic_t *interrupt;
+	int timeout_s, hang_s, grace_s;
+	long long deadline;	/* of timeout_s */
+	long long heard_ms;	/* the guest's last sign of life */
+	long long give_up_ms;	/* after an interrupt; -1: never (no grace) */
+};
+
+/* Have a persistent guest's agent SIGKILL the command; 1 once it is gone,
+ * 0 if it lingers (stuck in a wedged kernel) or the guest went away. */
+static int kill_command(struct relay *r)
 {
-	long long deadline = timeout_s > 0 ? guest_now_ms() + timeout_s * 1000LL : 0;
-	long long heard_ms = guest_now_ms();
-	int hang_s = hang_timeout_s(), got;
+	long long deadline = guest_now_ms() + KILL_WAIT_MS;
+	unsigned char sig = SIGKILL;
+	int status;
+
+	if (guest_send_frame(r->g, GUEST_FRAME_SIGNAL, &sig, 1) < 0)
+		return 0;
+	while (guest_now_ms() < deadline) {
+		if (relay_frames(r->g, r->out_fd, r->err_fd, &status))
+			return 1;
+		if (receive_some(r->g, GUEST_POLL_SLICE_MS) < 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* The command did not end after an interrupt.  A throw-away guest (maybe
+ * wedged by a script) is killed.  A persistent one is kept if its agent
+ * can still kill the command, so that one stuck script does not take the
+ * guest from the commands after it. */
+static int give_up_after_interrupt(struct relay *r, int twice, char **err)
+{
+	struct guest *g = r->g;
+	char *crash, *report, when[64];
+
+	if (twice)
+		snprintf(when, sizeof(when), "before the second interrupt");
+	else
+		snprintf(when, sizeof(when), "within %d s of the interrupt", r->grace_s);
+	if (g->persistent && kill_command(r)) {
+		guest_set_error(err, "interrupted: %s did not end %s; killed it", r->what, when);
+		return -1;
+	}
+	crash = guest_console_crash(g->dir, g->console_from);
+	report = crash ? console_report(g) : NULL;
+	kill_guest(g);
+	guest_set_error(err, "interrupted: %s did not end %s%s; killed the guest%s", r->what,
+			when, g->persistent ? " and could not be killed" : "",
+			report ? report : "");
+	note_gone(g, "%s could not be killed after an interrupt, so the guest was killed", r->what);
+	free(report);
+	free(crash);
+	return -1;
+}
+
+enum interrupt_state { GOING_ON, GRACE_OVER, INTERRUPTED_TWICE };
+
+/* Forward an interrupt to the command, and say when to give up on it. */
+static enum interrupt_state handle_interrupt(struct relay *r)
+{
 	unsigned char sig = SIGINT;
 
-	while (!relay_frames(g, out_fd, err_fd, wait_status)) {
-		if (interrupt && *interrupt) {
-			*interrupt = 0;
-			guest_send_frame(g, GUEST_FRAME_SIGNAL, &sig, 1);
-		}
-		if (deadline && guest_now_ms() >= deadline) {
-			kill_guest(g);
-			guest_set_error(err, "guest did not finish within %d s; killed it", timeout_s);
+	if (r->interrupt && *r->interrupt) {
+		*r->interrupt = 0;
+		if (r->give_up_ms)
+			return INTERRUPTED_TWICE;
+		guest_send_frame(r->g, GUEST_FRAME_SIGNAL, &sig, 1);
+		r->give_up_ms = r->grace_s ? guest_now_ms() + r->grace_s * 1000LL : -1;
+	}
+	if (r->give_up_ms > 0 && guest_now_ms() >= r->give_up_ms)
+		return GRACE_OVER;
+	return GOING_ON;
+}
+
+/* Wait for the guest a while: 0 to go on, -1 (with *err) if it is lost. */
+static int wait_for_guest(struct relay *r, char **err)
+{
+	int got;
+
+	if (r->deadline && guest_now_ms() >= r->deadline) {
+		kill_guest(r->g);
+		guest_set_error(err, "guest did not finish within %d s; killed it", r->timeout_s);
+		note_gone(r->g, "%s did not finish within %d s and the guest was killed",
+			  r->what, r->timeout_s);
+		return -1;
+	}
+	got = receive_some(r->g, GUEST_POLL_SLICE_MS);
+	if (got < 0) {
+		set_died_error(r->g, r->what, err);
+		kill_guest(r->g);
+		return -1;
+	}
+	/* Judged only after waiting in vain: time we spent blocked
+	 * writing output must not count as the guest's silence. */
+	if (got > 0)
+		r->heard_ms = guest_now_ms();
+	else if (r->hang_s && guest_now_ms() - r->heard_ms >= r->hang_s * 1000LL) {
+		set_hung_error(r->g, r->what, r->hang_s, err);
+		kill_guest(r->g);
+		return -1;
+	}
+	return 0;
+}
+
+static int relay_until_exit(struct relay *r, int *wait_status, char **err)
+{
+	enum interrupt_state state;
+
+	while (!relay_frames(r->g, r->out_fd, r->err_fd, wait_status)) {
+		state = handle_interrupt(r);
+		if (state != GOING_ON)
+			return give_up_after_interrupt(r, state == INTERRUPTED_TWICE, err);
+		if (wait_for_guest(r, err) < 0)
 			return -1;
-		}
-		got = receive_some(g, GUEST_POLL_SLICE_MS);
-		if (got < 0) {
-			set_died_error(g, what, err);
-			kill_guest(g);
-			return -1;
-		}
-		/* Judged only after waiting in vain: time we spent blocked
-		 * writing output must not count as the guest's silence. */
-		if (got > 0)
-			heard_ms = guest_now_ms();
-		else if (hang_s && guest_now_ms() - heard_ms >= hang_s * 1000LL) {
-			set_hung_error(g, hang_s, err);
-			kill_guest(g);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -754,6 +937,7 @@ int guest_run(struct guest *g, const char *cwd, char *const argv[],
 		guest_set_error(err, "command line too long for the guest");
 		return -1;
 	}
+	g->console_from = guest_console_size(g->dir);
 	rc = guest_send_frame(g, GUEST_FRAME_RUN, payload, len);
 	free(payload);
 	if (rc < 0) {
@@ -762,8 +946,14 @@ int guest_run(struct guest *g, const char *cwd, char *const argv[],
 		return -1;
 	}
 	*wait_status = 0;
-	return relay_until_exit(g, argv[0], out_fd, err_fd, interrupt,
-				timeout_s, wait_status, err);
+	return relay_until_exit(&(struct relay){
+		.g = g, .what = argv[0], .out_fd = out_fd, .err_fd = err_fd,
+		.interrupt = interrupt, .timeout_s = timeout_s,
+		.hang_s = env_seconds("STAP_QEMU_HANG_TIMEOUT", DEFAULT_HANG_TIMEOUT_S),
+		.grace_s = env_seconds("STAP_QEMU_INTERRUPT_GRACE", DEFAULT_INTERRUPT_GRACE_S),
+		.deadline = timeout_s > 0 ? guest_now_ms() + timeout_s * 1000LL : 0,
+		.heard_ms = guest_now_ms(),
+	}, wait_status, err);
 }
 
 /* ---- ending ---- */

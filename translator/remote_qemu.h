@@ -21,6 +21,12 @@
  * to see the boot in console.log); STAP_QEMU_NO_PVH=1 boots the bzImage as is;
  * STAP_QEMU_HANG_TIMEOUT=S sets the hang timeout (default 60 s, generous
  * because a loaded TCG guest can stall for seconds; 0 turns it off).
+ *
+ * Crashes: the guest's kernel boots with oops=panic and panic=-1, and qemu
+ * with -no-reboot, so an oops anywhere (even one that would leave a stuck
+ * process behind) ends qemu at once and the host reports it.
+ * Interrupts: a command still running STAP_QEMU_INTERRUPT_GRACE=S seconds
+ * (default 5) after its SIGINT is given up on (0: wait for it forever).
  */
 #ifndef REMOTE_QEMU_H
 #define REMOTE_QEMU_H
@@ -58,13 +64,23 @@ struct guest *guest_boot_interruptible(const char *kernel_image,
  * users of the same guest to detach first (one command at a time). */
 struct guest *guest_attach(const char *dir, char **err);
 
+/* Like guest_attach, but gives up once *interrupt is nonzero. */
+struct guest *guest_attach_interruptible(const char *dir,
+					 volatile sig_atomic_t *interrupt,
+					 char **err);
+
 /* Run argv in the guest with cwd `cwd` (same path on host and guest), stdin
  * /dev/null, its stdout copied to out_fd and stderr to err_fd as they arrive.
  * When *interrupt (may be NULL) becomes nonzero, forward SIGINT to the
- * command's process group once and reset *interrupt to 0.  timeout_s > 0: if
- * the command has not finished by then, kill qemu and fail.  Independently,
- * a guest silent for the hang timeout (see above) is killed the same way.
- * Returns 0 and
+ * command's process group and reset *interrupt to 0; if the command has not
+ * ended after the interrupt grace (see above), or at a second interrupt,
+ * give up: kill a throw-away guest's qemu, or have a persistent guest kill
+ * the command, and fail.  timeout_s > 0: if the command has not finished by
+ * then, kill qemu and fail.  Independently, a guest silent for the hang
+ * timeout (see above) is killed the same way, and a guest whose kernel
+ * crashed (it boots with oops=panic, so any oops ends it) is reported with
+ * the oops from its console.  A persistent guest that was killed or crashed
+ * leaves a note saying why for guest_attach to report.  Returns 0 and
  * *wait_status (as from waitpid) on success, -1 with *err otherwise. */
 int guest_run(struct guest *g, const char *cwd, char *const argv[],
 	      int out_fd, int err_fd, volatile sig_atomic_t *interrupt,

@@ -16,6 +16,8 @@
 #define GUEST_KEEPER_SOCKET "agent.sock" /* a persistent guest's keeper */
 #define GUEST_QEMU_PID "qemu.pid"
 #define GUEST_KEEPER_PID "keeper.pid"
+/* Why a persistent guest went away (a crash, a hang), for its next users. */
+#define GUEST_GONE_NOTE "gone.txt"
 
 /* A throw-away guest: we fork qemu and hold the only connection to its
  * socket.  A persistent guest: a keeper process (remote_qemu_keeper.c) is
@@ -31,6 +33,7 @@ struct guest {
 	int persistent;
 	int fd;			/* to the agent (maybe via the keeper), or -1 */
 	int lock_fd;
+	size_t console_from;	/* console.log's size when the command started */
 	unsigned char *in;	/* bytes received but not yet parsed */
 	size_t in_len;
 	size_t in_cap;
@@ -69,8 +72,15 @@ void guest_set_error(char **err, const char *fmt, ...)
 char *guest_read_file(const char *path, size_t *size_out);
 char *guest_path_in(const char *dir, const char *name);
 long long guest_now_ms(void);
-/* "\nlast console lines ...:\n..." for an error message, or "". */
-char *guest_console_tail(const char *dir);
+/* For an error message: "\nfrom the guest's console (DIR/console.log):\n"
+ * and the first oops written after byte from of the log, with its call
+ * trace, then the log's last lines; or "" without a log.  Bounded. */
+char *guest_console_since(const char *dir, size_t from);
+char *guest_console_tail(const char *dir);	/* since 0 */
+/* The first line of the first oops (else of the last panic) written after
+ * byte from, without its time stamp; malloc'd, or NULL if none. */
+char *guest_console_crash(const char *dir, size_t from);
+size_t guest_console_size(const char *dir);
 /* "guest boot failed: WHAT" with qemu's messages and the console's tail. */
 void guest_set_boot_error(char **err, const char *dir, const char *what);
 /* An uncompressed copy of image that qemu can boot directly (PVH), made

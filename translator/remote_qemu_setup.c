@@ -18,6 +18,9 @@
 #include "remote_qemu_internal.h"
 
 #define CONSOLE_TAIL_LINES 20
+/* An oops with its registers and call trace takes some 50 lines. */
+#define OOPS_MAX_LINES 80
+#define OOPS_MAX_BYTES 8192
 /* From Xen's public/elfnote.h: the 32-bit PVH entry point. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
@@ -108,87 +111,184 @@ static size_t strip_escapes(char *text, size_t len)
 	return out;
 }
 
-/* The first oops before start: its first line through its "RIP:" line
- * (at most 12 lines), as "LINES\n...\n", or "".  Its first lines say
- * what went wrong where; the tail only shows how it ended. */
-static char *first_oops_before(const char *text, const char *start)
+static const char *line_start(const char *bound, const char *p)
 {
-	static const char *const marks[] = { "BUG: ", "Oops", "general protection fault", "invalid opcode",
-					     "kernel BUG" };
-	const char *found = NULL, *end;
-	char *out;
-	int lines;
-
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		const char *p = strstr(text, marks[i]);
-
-		if (p && p < start && (!found || p < found))
-			found = p;
-	}
-	if (!found)
-		return strdup("");
-	while (found > text && found[-1] != '\n')
-		found--;
-	for (end = found, lines = 0; *end && end < start && lines < 12;) {
-		const char *eol = end + strcspn(end, "\n");
-		int is_rip = memmem(end, eol - end, "RIP:", 4) != NULL;
-
-		end = *eol ? eol + 1 : eol;
-		lines++;
-		if (is_rip)
-			break;
-	}
-	if (asprintf(&out, "%.*s...\n", (int)(end - found), found) < 0)
-		return strdup("");
-	return out;
+	while (p > bound && p[-1] != '\n')
+		p--;
+	return p;
 }
 
-/* The last "Kernel panic" line before start, as "LINE\n...\n", or "". */
-static char *panic_line_before(const char *text, const char *start)
+/* The console log, escapes stripped and trailing blanks dropped, or NULL.
+ * from: a byte offset in the file as written; *since: the same place in
+ * the text returned (0 if the log is newer than from). */
+static char *read_console(const char *dir, size_t from, size_t *since)
 {
-	const char *p, *found = NULL;
-	char *line;
-
-	for (p = strstr(text, "Kernel panic"); p && p < start;
-	     p = strstr(p + 1, "Kernel panic"))
-		found = p;
-	if (!found)
-		return strdup("");
-	while (found > text && found[-1] != '\n')
-		found--;
-	if (asprintf(&line, "%.*s\n...\n", (int)strcspn(found, "\n"), found) < 0)
-		return strdup("");
-	return line;
-}
-
-char *guest_console_tail(const char *dir)
-{
-	char *path = guest_path_in(dir, "console.log"), *text, *start, *tail, *panic, *oops;
-	size_t len;
-	int lines = 0;
+	char *path = guest_path_in(dir, "console.log"), *text;
+	size_t len, before, after;
 
 	text = path ? guest_read_file(path, &len) : NULL;
 	free(path);
 	if (!text)
-		return strdup("");
-	len = strip_escapes(text, len);
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		return NULL;
+	if (from > len)
+		from = 0;
+	before = strip_escapes(text, from);
+	after = strip_escapes(text + from, len - from);
+	memmove(text + before, text + from, after);
+	len = before + after;
+	while (len > before && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
 	text[len] = '\0';
-	for (start = text + len; start > text; start--)
-		if (start[-1] == '\n' && ++lines == CONSOLE_TAIL_LINES)
+	*since = before;
+	return text;
+}
+
+/* The line starting the first oops (or BUG report, or panic) in text, or
+ * NULL. */
+static const char *find_oops(const char *text)
+{
+	static const char *const marks[] = { "BUG: ", "Oops", "general protection fault",
+					     "invalid opcode", "kernel BUG",
+					     "Kernel panic - not syncing" };
+	const char *found = NULL, *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		p = strstr(text, marks[i]);
+		if (p && (!found || p < found))
+			found = p;
+	}
+	return found ? line_start(text, found) : NULL;
+}
+
+/* Just past the oops starting at start: its "---[ end trace" line, else
+ * the last "</TASK>" line (end of its call trace), else where the bounds
+ * cut it. */
+static const char *oops_end(const char *start)
+{
+	const char *p = start, *eol, *next, *task_end = NULL;
+	int lines;
+
+	for (lines = 0; *p && lines < OOPS_MAX_LINES; lines++) {
+		eol = p + strcspn(p, "\n");
+		if (lines > 0 && eol - start > OOPS_MAX_BYTES)
 			break;
-	/* A panic's stack trace can push its reason out of the tail. */
-	panic = panic_line_before(text, start);
-	oops = first_oops_before(text, start);
-	if (len == 0 || !panic || !oops ||
-	    asprintf(&tail, "\nlast console lines (%s/console.log):\n%s%s%s", dir,
-		     oops, panic, start) < 0)
-		tail = strdup("");
-	free(oops);
-	free(panic);
+		next = *eol ? eol + 1 : eol;
+		if (memmem(p, eol - p, "---[ end trace", 14))
+			return next;
+		if (memmem(p, eol - p, "</TASK>", 7))
+			task_end = next;
+		p = next;
+	}
+	return task_end ? task_end : p;
+}
+
+/* The last line between from and to saying "Kernel panic", or NULL. */
+static const char *find_panic(const char *from, const char *to)
+{
+	const char *p, *found = NULL;
+
+	for (p = strstr(from, "Kernel panic"); p && p < to; p = strstr(p + 1, "Kernel panic"))
+		found = p;
+	return found ? line_start(from, found) : NULL;
+}
+
+/* The start of the last n lines of text. */
+static const char *last_lines(const char *text, int n)
+{
+	const char *p = text + strlen(text);
+	int lines = 0;
+
+	for (; p > text; p--)
+		if (p[-1] == '\n' && ++lines == n)
+			break;
+	return p;
+}
+
+/* What went wrong first (an oops with its call trace, else the last panic
+ * line), then how it ended (the tail); each part bounded. */
+static void write_console_report(FILE *f, const char *text, const char *since)
+{
+	const char *tail = last_lines(text, CONSOLE_TAIL_LINES);
+	const char *oops = find_oops(since), *end = since, *panic;
+
+	if (oops) {
+		end = oops_end(oops);
+		fprintf(f, "%.*s", (int)(end - oops), oops);
+		if (end >= tail) {
+			fputs(end, f);
+			return;
+		}
+		fputs("...\n", f);
+	}
+	panic = find_panic(end, tail);
+	if (panic)
+		fprintf(f, "%.*s\n...\n", (int)strcspn(panic, "\n"), panic);
+	fputs(tail, f);
+}
+
+char *guest_console_since(const char *dir, size_t from)
+{
+	char *text, *report = NULL;
+	size_t since, size;
+	FILE *f;
+
+	text = read_console(dir, from, &since);
+	if (!text || !*text) {
+		free(text);
+		return strdup("");
+	}
+	f = open_memstream(&report, &size);
+	if (f) {
+		fprintf(f, "\nfrom the guest's console (%s/console.log):\n", dir);
+		write_console_report(f, text, text + since);
+		if (fclose(f) != 0) {
+			free(report);
+			report = NULL;
+		}
+	}
 	free(text);
-	return tail;
+	return report ? report : strdup("");
+}
+
+char *guest_console_tail(const char *dir)
+{
+	return guest_console_since(dir, 0);
+}
+
+char *guest_console_crash(const char *dir, size_t from)
+{
+	const char *line, *stamp_end;
+	char *text, *crash = NULL;
+	size_t since;
+
+	text = read_console(dir, from, &since);
+	if (!text)
+		return NULL;
+	line = find_oops(text + since);
+	if (!line)
+		line = find_panic(text + since, text + strlen(text));
+	if (line) {
+		/* Without the "[    3.180626] " time stamp. */
+		stamp_end = line[0] == '[' ? strstr(line, "] ") : NULL;
+		if (stamp_end && stamp_end < line + strcspn(line, "\n"))
+			line = stamp_end + 2;
+		crash = strndup(line, strcspn(line, "\n"));
+	}
+	free(text);
+	return crash;
+}
+
+size_t guest_console_size(const char *dir)
+{
+	char *path = guest_path_in(dir, "console.log");
+	struct stat st;
+	size_t size = 0;
+
+	if (path && stat(path, &st) == 0)
+		size = st.st_size;
+	free(path);
+	return size;
 }
 
 /* qemu's own complaints, e.g. about a bad option or kernel image. */

@@ -153,14 +153,14 @@ static struct guest *start_guest(struct session *s, char **dir, char **err)
 	struct guest *g;
 
 	if (persistent && *persistent)
-		return guest_attach(persistent, err);
+		return guest_attach_interruptible(persistent, &interrupted, err);
 	*dir = xasprintf("%s/stap-qemu-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(*dir)) {
 		*err = xasprintf("cannot create %s: %s", *dir, strerror(errno));
 		return NULL;
 	}
 	agent = find_tool(s, "stap-guest-agent", "guest");
-	g = guest_boot(s->remote_kernel, *dir, agent, 0, err);
+	g = guest_boot_interruptible(s->remote_kernel, *dir, agent, 0, &interrupted, err);
 	free(agent);
 	return g;
 }
