@@ -522,6 +522,39 @@ void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
 	free(w.by_addr);
 }
 
+/* Whether fn (an out-of-line copy) was also inlined somewhere: then its
+ * DIE refers to an abstract one that says so. */
+static int also_inlined(Dwarf_Die *fn)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die origin;
+	Dwarf_Word how;
+
+	if (!dwarf_attr(fn, DW_AT_abstract_origin, &attr) || !dwarf_formref_die(&attr, &origin))
+		return 0;
+	return dwarf_attr(&origin, DW_AT_inline, &attr) && dwarf_formudata(&attr, &how) == 0 &&
+	       (how == DW_INL_inlined || how == DW_INL_declared_inlined);
+}
+
+void dwarf_inline_copies(struct dwarf_image *im, const char *name,
+			 void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
+{
+	struct inline_walk w = { .im = im, .pattern = name, .found = found, .arg = arg, .n = im->nfuncs };
+	Dwarf_Die fn, cu;
+
+	if (dwarf_function(im, name, &fn) != 0) {	/* only ever inlined: anywhere */
+		dwarf_inline_instances(im, name, found, arg);
+		return;
+	}
+	if (!also_inlined(&fn) || !dwarf_diecu(&fn, &cu, NULL, NULL))
+		return;
+	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
+	if (w.n)
+		qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
+	walk_inlines(&w, &cu);
+	free(w.by_addr);
+}
+
 char *dwarf_decl_where(Dwarf_Die *die)
 {
 	const char *file = dwarf_decl_file(die);

@@ -39,6 +39,12 @@ char *dwarf_where(struct dwarf_image *im, const char *name);
  * over every unit: about half a second for the kernel). */
 void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
 			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg);
+/* The places function name (no pattern) was inlined, as found() above:
+ * in its own unit when it also has an out-of-line copy (the kernel isn't
+ * built with LTO, so a call can only be inlined in the unit that defines
+ * the callee); anywhere, by the walk above, when it has none. */
+void dwarf_inline_copies(struct dwarf_image *im, const char *name,
+			 void (*found)(void *arg, const char *function, uint64_t offset), void *arg);
 /* "fs/read_write.c:450", or NULL. */
 char *dwarf_decl_where(Dwarf_Die *die);
 

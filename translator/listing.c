@@ -53,11 +53,13 @@ static void add_functions(const struct session *s, const struct derived_probe *d
 {
 	struct probe_context ctx = { .release = s->release };
 
-	if (dp->offsets.len && !dp->lines.len) {	/* inline sites: the point as written */
+	int n = dp->inline_from ? dp->inline_from : dp->symbols.len;
+
+	if (dp->offsets.len && !dp->lines.len && !dp->inline_from) {	/* inline sites: the point as written */
 		vec_push(names, xasprintf("%s%s", dp->point->text, vars));
 		return;
 	}
-	for (int i = 0; i < dp->symbols.len; i++) {
+	for (int i = 0; i < n; i++) {	/* (F's inline copies list as F) */
 		const char *name = dp->symbols.items[i], *module = dp->modules.len ? dp->modules.items[i] : dp->module;
 		char *where = module ? xasprintf("module(\"%s\")", module) : xstrdup("kernel");
 		char *decl = dwarf_function_where(&ctx, module, name);

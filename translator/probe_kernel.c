@@ -30,7 +30,7 @@ struct function_query {
 	int inlined;		/* .inline: where the functions were inlined */
 	char *why_no_line;	/* kernel.statement: why the last one had none */
 	const struct probe_context *ctx;
-	int is_return, exported_only;
+	int is_return, exported_only, call_only;
 	const struct probe_component *where;	/* the function("...") component */
 };
 
@@ -152,11 +152,13 @@ static int parse_query(struct probe_point *pp, struct function_query *q)
 			q->exported_only = 1;
 		else if (!strcmp(c->name, "inline"))
 			q->inlined = 1;
-		else if (strcmp(c->name, "call"))
+		else if (!strcmp(c->name, "call"))
+			q->call_only = 1;
+		else
 			goto bad;
 	}
-	if (q->inlined && (q->is_return || q->exported_only || q->file)) {
-		diag("semantic", &pp->loc, ".inline takes no .return, .exported or @FILE");
+	if (q->inlined && (q->is_return || q->exported_only || q->file || q->call_only)) {
+		diag("semantic", &pp->loc, ".inline takes no .call, .return, .exported or @FILE");
 		return -1;
 	}
 	return 1;
@@ -211,6 +213,35 @@ static int resolve_inline(struct probe_point *pp, struct derived_probe *dp, cons
 		     q->module ? q->module : "the kernel",
 		     sites.skipped ? " that can be probed" : "");
 	return pp->optional ? 0 : -1;
+}
+
+/* kernel.function("NAME") (not .call or .return) is also each place
+ * NAME was inlined, as in SystemTap: those sites follow the out-of-line
+ * copy in dp, from dp->inline_from on, each at an offset into the
+ * function that holds it (the out-of-line copy's is 0). */
+static void add_inline_copies(struct probe_point *pp, struct derived_probe *dp, const struct function_query *q,
+			      const struct kfunc_table *t, const struct probe_context *ctx)
+{
+	struct inline_sites sites = { .table = t, .dp = dp };
+	char *why = NULL;
+	struct dwarf_image *im = dwarf_image(ctx->release, q->module, &why);
+	int first = dp->symbols.len;
+
+	free(why);
+	if (!im)
+		return;
+	for (int i = dp->offsets.len; i < first; i++)
+		vec_push(&dp->offsets, 0);
+	dwarf_inline_copies(im, q->pattern, add_inline_site, &sites);
+	if (dp->symbols.len == first) {
+		dp->offsets.len = 0;
+		return;
+	}
+	dp->inline_from = first;
+	dp->wildcard = 1;	/* many sites: one refused is no reason to stop */
+	if (ctx->verbose)
+		fprintf(stderr, "%s: also %d inline copies (%d more in functions that can't be probed)\n", pp->text,
+			dp->symbols.len - first, sites.skipped);
 }
 
 /* The classic spelling of a system call's function, on a kernel whose
@@ -476,6 +507,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 	free(alias);
 	if (q.statement && dp->symbols.len > 1)
 		dp->wildcard = 1;	/* many lines: one refused is no reason to stop */
+	if (!dp->wildcard && !q.is_return && !q.call_only && !q.exported_only && !q.file && !q.statement)
+		add_inline_copies(pp, dp, &q, t, ctx);
 	for (int i = 0; i < 16 && reasons[i]; i++) {
 		skipped += counts[i];
 		sb_printf(&why_skipped, "%s%d %s", i ? ", " : "", counts[i], reasons[i]);

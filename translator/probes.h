@@ -25,6 +25,7 @@ struct derived_probe {
 	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
 	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
 	VEC(int) lines;		/* kernel.statement: each one's source line */
+	int inline_from;	/* kernel.function("F"): symbols from here on are F's inline copies */
 	VEC(uint64_t) addresses;	/* .absolute: the running kernel's addresses (no symbols) */
 	uint64_t link_address;	/* kernel.statement(ADDR): ADDR in the image, for $vars */
 	const char *procfs_file;	/* procfs: the file under /proc/systemtap/MODULE */
