@@ -16,7 +16,6 @@
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -363,24 +362,15 @@ static char *where_cache_path(struct dwarf_image *im)
 	const unsigned char *bits;
 	GElf_Addr vaddr;
 	int n = dwfl_module_build_id(im->mod, &bits, &vaddr);
-	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
-	char *base, *path;
+	char *dir = n > 0 ? cache_dir("dwarf") : NULL, *path;
 	struct strbuf id = {0};
 
-	if (n <= 0 || ((!dir || !*dir) && (!home || !*home)))
+	if (!dir)
 		return NULL;
-	base = dir && *dir ? xstrdup(dir) : xasprintf("%s/.systemtap", home);
-	mkdir(base, 0755);	/* failures show when the file is written */
-	path = xasprintf("%s/cache", base);
-	mkdir(path, 0755);
-	free(path);
-	path = xasprintf("%s/cache/dwarf", base);
-	mkdir(path, 0755);
-	free(path);
 	for (int i = 0; i < n; i++)
 		sb_printf(&id, "%02x", bits[i]);
-	path = xasprintf("%s/cache/dwarf/%s.where", base, id.buf);
-	free(base);
+	path = xasprintf("%s/%s.where", dir, id.buf);
+	free(dir);
 	free(id.buf);
 	return path;
 }

@@ -43,21 +43,12 @@ static char *modules_dep_stamp(const char *release)
 /* The cache file, its directories made; NULL without a home. */
 static char *index_path(const char *release)
 {
-	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
-	char *base, *path;
+	char *dir = cache_dir("tracepoints"), *path;
 
-	if ((!dir || !*dir) && (!home || !*home))
+	if (!dir)
 		return NULL;
-	base = dir && *dir ? xstrdup(dir) : xasprintf("%s/.systemtap", home);
-	mkdir(base, 0755);	/* failures show when the file is written */
-	path = xasprintf("%s/cache", base);
-	mkdir(path, 0755);
-	free(path);
-	path = xasprintf("%s/cache/tracepoints", base);
-	mkdir(path, 0755);
-	free(path);
-	path = xasprintf("%s/cache/tracepoints/%s.index", base, release);
-	free(base);
+	path = xasprintf("%s/%s.index", dir, release);
+	free(dir);
 	return path;
 }
 

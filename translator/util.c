@@ -292,3 +292,21 @@ int remove_tree(const char *path)
 		fprintf(stderr, "stap: cannot remove %s\n", path);
 	return rc ? -1 : 0;
 }
+
+char *cache_dir(const char *sub)
+{
+	const char *dir = getenv("SYSTEMTAP_DIR"), *home = getenv("HOME");
+	char *base, *path;
+
+	if ((!dir || !*dir) && (!home || !*home))
+		return NULL;
+	base = dir && *dir ? xstrdup(dir) : xasprintf("%s/.systemtap", home);
+	mkdir(base, 0755);	/* failures show when a file there is written */
+	path = xasprintf("%s/cache", base);
+	mkdir(path, 0755);
+	free(path);
+	path = xasprintf("%s/cache/%s", base, sub);
+	mkdir(path, 0755);
+	free(base);
+	return path;
+}

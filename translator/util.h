@@ -66,6 +66,9 @@ void diag_also(const struct loc *loc);
 extern int diag_errors;
 
 char *read_file(const char *path, size_t *len);
+/* ${SYSTEMTAP_DIR:-~/.systemtap}/cache/SUB, made if missing (malloc'd);
+ * NULL if there is neither $SYSTEMTAP_DIR nor $HOME. */
+char *cache_dir(const char *sub);
 int write_file(const char *path, const char *data, size_t len);
 char *format_loc(const struct loc *loc);	/* "FILE:LINE:COL" */
 int is_dir(const char *path);
