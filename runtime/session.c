@@ -118,9 +118,14 @@ static void stp_error(struct stp_context *c, const char *msg, const char *near)
 	c->error_near = near;
 }
 
+/* abort() ends the hit like an error no catch takes and nothing reports. */
+static const char stp_abort_marker[] = "abort()";
+
 /* catch: the error is handled; the script goes on. */
 static __maybe_unused void stp_error_clear(struct stp_context *c)
 {
+	if (c->error == stp_abort_marker)
+		return;
 	c->error = NULL;
 	c->error_near = NULL;
 }
@@ -243,7 +248,7 @@ static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_r
 	handler(c);
 	stp_unlock_globals(p);
 	stp_print_flush(c);
-	if (c->error)
+	if (c->error && c->error != stp_abort_marker)
 		stp_report_error(c);
 	c->probe = NULL;
 	c->regs = NULL;

@@ -31,6 +31,8 @@ enum stp_msg_type {
 	STP_MSG_ERROR = 17,		/* payload: text, printed as "ERROR: text" */
 	STP_MSG_WARNING = 18,		/* payload: text, printed as "WARNING: text" */
 	STP_MSG_DONE = 19,		/* payload: struct stp_done; the module is idle */
+	STP_MSG_SYSTEM = 20,		/* payload: a command (text) for stapio to run
+					 * with /bin/sh -c: system() */
 };
 
 struct stp_msg_hdr {

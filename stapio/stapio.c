@@ -4,9 +4,10 @@
  *   stapio [-v] [-o FILE] [-c CMD] [-x PID] MODULE_NAME
  *
  * Sends START, copies the output records to stdout (or FILE) in the order
- * the probes produced them, prints the module's errors and warnings, sends
- * STOP when asked to (signal, exit request, end of CMD) and leaves once
- * the module reports DONE.
+ * the probes produced them, prints the module's errors and warnings, runs
+ * the commands the script's system() asks for, sends STOP when asked to
+ * (signal, exit request, end of CMD) and leaves once the module reports
+ * DONE and those commands have ended.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +26,7 @@
 
 #include "ctl.h"
 #include "merge.h"
+#include "system.h"
 #include "target.h"
 
 #define DEBUGFS_DIR "/sys/kernel/debug"
@@ -286,6 +288,18 @@ static void print_text(const char *prefix, const struct ctl_msg *m)
 	fprintf(stderr, "%s%.*s\n", prefix, (int)len, m->payload);
 }
 
+static void pump_output(struct session *s, bool drain);
+
+/* system() in the script: what it printed before comes first. */
+static void run_system(struct session *s, const struct ctl_msg *m)
+{
+	pump_output(s, false);
+	verbose(s, "system: %.*s", (int)m->len, m->payload);
+	if (system_start(m->payload, m->len) < 0)
+		fprintf(stderr, "WARNING: system() could not run '%.*s': %s\n",
+			(int)m->len, m->payload, strerror(errno));
+}
+
 static void handle_message(struct session *s, const struct ctl_msg *m)
 {
 	switch (m->type) {
@@ -295,6 +309,9 @@ static void handle_message(struct session *s, const struct ctl_msg *m)
 		merger_flush(&s->merger);
 		print_text(m->type == STP_MSG_ERROR ? "ERROR: " : "WARNING: ",
 			   m);
+		break;
+	case STP_MSG_SYSTEM:
+		run_system(s, m);
 		break;
 	case STP_MSG_EXIT_REQUEST:
 		verbose(s, "exit requested");
@@ -371,6 +388,7 @@ static void check_events(struct session *s)
 	}
 	if (child_signal) {
 		child_signal = 0;
+		system_reap();
 		if (target_reap(&s->cmd) > 0) {
 			verbose(s, "command exited");
 			s->want_stop = true;
@@ -468,6 +486,7 @@ int main(int argc, char **argv)
 	send_start(&s);
 	run_loop(&s, &poll_mask);
 	finish(&s);
+	system_wait_all();
 	status = report(&s);
 	target_finish(&s.cmd);
 	merger_close(&s.merger);

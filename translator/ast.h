@@ -200,6 +200,7 @@ struct probe {
 
 struct function {
 	char *name;
+	char *cname;		/* its C name when overloads share name, else NULL */
 	struct loc loc;
 	enum type type;		/* return type */
 	struct loc type_loc;

@@ -173,29 +173,39 @@ static struct symbol *find_global(struct elab *el, const char *name, const struc
 	return g;
 }
 
-static struct function *visible_function(struct script *s, const char *name, const struct source *from)
+/* The function a call with nargs arguments from file `from` means: one
+ * of that name taking that many (its file's private one first); else,
+ * for the error message, one taking another number; NULL if none. */
+static struct function *visible_function(struct script *s, const char *name, int nargs,
+					 const struct source *from)
 {
-	struct function *found = NULL;
+	struct function *found = NULL, *other = NULL;
 
 	for (int i = 0; i < s->functions.len; i++) {
 		struct function *f = s->functions.items[i];
 
 		if (strcmp(f->name, name) || !visible_from(f->is_private, &f->loc, from))
 			continue;
+		if (f->params.len != nargs) {
+			other = other ? other : f;
+			continue;
+		}
 		if (f->is_private)
 			return f;
 		found = f;
 	}
-	return found;
+	return found ? found : other;
 }
 
 /* A call to a function the script doesn't define: look in the tapset
- * library, and take the function (and its file) into the script. */
-static struct function *find_library_function(struct elab *el, const char *name, const struct source *from)
+ * library, and take the function (and its file) into the script if its
+ * arguments fit. */
+static struct function *find_library_function(struct elab *el, const char *name, int nargs,
+					      const struct source *from)
 {
-	struct function *f = visible_function(&el->sess->library, name, from);
+	struct function *f = visible_function(&el->sess->library, name, nargs, from);
 
-	if (f) {
+	if (f && f->params.len == nargs) {
 		vec_push(&el->s->functions, f);
 		take_library_file(el, f->loc.src);
 	}
@@ -221,7 +231,7 @@ static void check_guru(struct elab *el, const struct loc *loc, const char *what)
 static void resolve_call(struct elab *el, struct expr *e)
 {
 	const struct builtin *bi;
-	struct function *f = visible_function(el->s, e->name, e->loc.src);
+	struct function *f = visible_function(el->s, e->name, e->args.len, e->loc.src);
 
 	if (!f && (bi = find_builtin(e->name))) {
 		e->builtin = bi;
@@ -229,8 +239,12 @@ static void resolve_call(struct elab *el, struct expr *e)
 			sem_error(&e->loc, "wrong number of arguments to '%s' (%d given)", e->name, e->args.len);
 		return;
 	}
-	if (!f)
-		f = find_library_function(el, e->name, e->loc.src);
+	if (!f || f->params.len != e->args.len) {
+		struct function *lib = find_library_function(el, e->name, e->args.len, e->loc.src);
+
+		if (lib && (!f || lib->params.len == e->args.len))
+			f = lib;
+	}
 	if (!f) {
 		sem_error(&e->loc, "unresolved function call '%s'", e->name);
 		return;
@@ -241,6 +255,9 @@ static void resolve_call(struct elab *el, struct expr *e)
 		diag_also(&f->loc);
 		return;
 	}
+	/* A library function that is unsafe in some contexts says so. */
+	if (f->embedded && strstr(f->embedded, "/* guru */") && !el->sess->guru_mode)
+		sem_error(&e->loc, "'%s' needs guru mode (stap -g)", f->name);
 	e->func = f;
 	if (el->func)
 		add_unique(&el->func->calls, f);
@@ -918,6 +935,18 @@ static void resolve_all_functions(struct elab *el)
 		resolve_function(el, el->s->functions.items[i]);
 }
 
+/* Overloads share a name, so each gets a C name of its own. */
+static void name_overloads(struct script *s)
+{
+	for (int i = 0; i < s->functions.len; i++) {
+		struct function *f = s->functions.items[i];
+
+		for (int j = 0; j < s->functions.len && !f->cname; j++)
+			if (j != i && !strcmp(s->functions.items[j]->name, f->name))
+				f->cname = xasprintf("%s__%d", f->name, i);
+	}
+}
+
 /* Drops the globals and functions nothing uses (saying so for the
  * user's own), unless -u keeps them. */
 static void elide_unused(struct elab *el)
@@ -948,6 +977,7 @@ static void elide_unused(struct elab *el)
 			warn_at(el->sess, &f->loc, "Eliding unused function '%s'", f->name);
 	}
 	s->functions.len = n;
+	name_overloads(s);
 }
 
 static void warn_never_written(struct elab *el)

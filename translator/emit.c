@@ -326,6 +326,12 @@ char *checked(struct emitter *em, struct strbuf *sb)
 	return r;
 }
 
+/* Overloads have a C name each (see name_overloads). */
+static const char *function_cname(const struct function *f)
+{
+	return f->cname ? f->cname : f->name;
+}
+
 static char *emit_call(struct emitter *em, struct expr *e)
 {
 	struct strbuf sb = {0}, pre = {0};
@@ -333,7 +339,7 @@ static char *emit_call(struct emitter *em, struct expr *e)
 
 	if (e->builtin)
 		return emit_builtin(em, e);
-	sb_printf(&sb, "function_%s(c", e->func->name);
+	sb_printf(&sb, "function_%s(c", function_cname(e->func));
 	if (e->func->type == TYPE_STRING)
 		sb_printf(&sb, ", %s", new_tmp(em, e));
 	for (int i = 0; i < e->args.len; i++) {
@@ -810,7 +816,7 @@ static void emit_function_signature(struct emitter *em, struct function *f, int 
 {
 	struct strbuf sb = {0};
 
-	sb_printf(&sb, "static %sfunction_%s(struct stp_context *c", c_type(f->type), f->name);
+	sb_printf(&sb, "static %sfunction_%s(struct stp_context *c", c_type(f->type), function_cname(f));
 	if (f->type == TYPE_STRING)
 		sb_add(&sb, ", char *ret");
 	for (int i = 0; i < f->params.len; i++) {
@@ -861,7 +867,7 @@ static void emit_out_label(struct emitter *em)
 
 static void emit_function(struct emitter *em, struct function *f)
 {
-	char *name = xasprintf("function_%s", f->name);
+	char *name = xasprintf("function_%s", function_cname(f));
 	char *body, *near;
 
 	em->func = f;
@@ -1038,7 +1044,9 @@ static void emit_frame_size(struct emitter *em)
 			continue;
 		if (!nfuncs++)
 			line(em, "union stp_function_frames {");
-		line(em, "\tstruct function_%s_locals %s;", s->functions.items[i]->name, s->functions.items[i]->name);
+		/* f_NAME: a function may be named like a kernel macro (HZ) */
+		line(em, "\tstruct function_%s_locals f_%s;", function_cname(s->functions.items[i]),
+		     function_cname(s->functions.items[i]));
 	}
 	if (nfuncs)
 		line(em, "};");

@@ -817,6 +817,22 @@ static enum type parse_type_annotation(struct parser *ps)
 	return TYPE_UNKNOWN;
 }
 
+/* Functions may share a name if they take different numbers of
+ * arguments: a call picks the one its argument count fits. */
+static void check_overload(struct parser *ps, struct function *f)
+{
+	for (int i = 0; i < ps->script->functions.len; i++) {
+		struct function *old = ps->script->functions.items[i];
+
+		if (!strcmp(old->name, f->name) && old->params.len == f->params.len) {
+			diag("parse", &f->loc, "duplicate function '%s' (%d argument%s)", f->name,
+			     f->params.len, f->params.len == 1 ? "" : "s");
+			diag_also(&old->loc);
+			fail(ps);
+		}
+	}
+}
+
 static void parse_function(struct parser *ps)
 {
 	struct function *f = xcalloc(1, sizeof(*f));
@@ -826,15 +842,6 @@ static void parse_function(struct parser *ps)
 	f->name = expect_ident(ps, "a function name");
 	f->type_loc = f->loc;
 	f->type = parse_type_annotation(ps);
-	for (int i = 0; i < ps->script->functions.len; i++) {
-		struct function *old = ps->script->functions.items[i];
-
-		if (!strcmp(old->name, f->name)) {
-			diag("parse", &f->loc, "duplicate function '%s'", f->name);
-			diag_also(&old->loc);
-			fail(ps);
-		}
-	}
 	expect_op(ps, "(");
 	if (!is_op(&ps->tok, ")")) {
 		do {
@@ -853,6 +860,7 @@ static void parse_function(struct parser *ps)
 		} while (accept_op(ps, ","));
 	}
 	expect_op(ps, ")");
+	check_overload(ps, f);
 	if (ps->tok.kind == TK_EMBEDDED) {
 		f->embedded = ps->tok.text;
 		f->pure = strstr(f->embedded, "/* pure */") != NULL;
