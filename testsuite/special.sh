@@ -197,6 +197,36 @@ Pass 1: parse failed." ] && pass "$name" || fail "$name" "$out"
 		[ "$out" = "stap: invalid module name 'bad-name' (letters, digits and '_', at most 55)
 Pass 4: compilation failed." ] && pass "$name" || fail "$name" "$out"
 	fi
+	dump_tests
+}
+
+# --dump-functions / --dump-probe-aliases: the library, typed, a line each,
+# and every entry has a doc comment (its summary follows " - ").
+dump_tests() {
+	local name out
+	name="cli: --dump-functions lists the library's functions, typed and documented"
+	if selected "$name"; then
+		out=$("$STAP" --dump-functions 2>&1)
+		if ! grep -qx 'kernel_string:string (addr:long) - The C string at a kernel address' <<<"$out" ||
+		   ! grep -qx 'strlen:long (s:string) - .*' <<<"$out"; then
+			fail "$name" "$(head -5 <<<"$out")"
+		elif grep -v ' - ' <<<"$out" | grep -q .; then
+			fail "$name" "functions without a doc comment: $(grep -v ' - ' <<<"$out" | head -5)"
+		elif grep -vq '^[a-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out"; then
+			fail "$name" "malformed: $(grep -v '^[a-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out" | head -3)"
+		else
+			pass "$name"
+		fi
+	fi
+	name="cli: --dump-probe-aliases: every alias has a doc comment"
+	if selected "$name"; then
+		out=$("$STAP" --dump-probe-aliases 2>&1)
+		if [ $? -ne 0 ] || grep -v ' - ' <<<"$out" | grep -q .; then
+			fail "$name" "$(grep -v ' - ' <<<"$out" | head -5)"
+		else
+			pass "$name"
+		fi
+	fi
 }
 
 

@@ -1098,6 +1098,23 @@ static void infer_types(struct elab *el)
 	} while (el->changed);
 }
 
+int pass2_library(struct session *sess)
+{
+	struct elab el = { .sess = sess, .s = &sess->script };
+	struct script *lib = &sess->library;
+	int errors = diag_errors;
+
+	for (int i = 0; i < lib->functions.len; i++) {
+		if (lib->functions.items[i]->is_private)
+			continue;
+		vec_push(&el.s->functions, lib->functions.items[i]);
+		take_library_file(&el, lib->functions.items[i]->loc.src);
+	}
+	resolve_all_functions(&el);
+	infer_types(&el);
+	return diag_errors > errors ? -1 : 0;
+}
+
 int pass2_elaborate(struct session *sess)
 {
 	struct elab el = { .sess = sess, .s = &sess->script };

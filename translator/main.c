@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	      "  -d MODULE        kernel.trace also sees the tracepoints of MODULE (a .ko path)\n"
 	      "  -G NAME=VALUE    set the script's global NAME when the module loads\n"
 	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
+	      "  --dump-functions, --dump-probe-aliases\n"
+	      "                   list the tapset library's functions (typed) or probe aliases\n"
 	      "  -u               keep unused functions and globals (no elision)\n"
 	      "  -w               suppress warnings\n"
 	      "  -g               guru mode: allow embedded C in the script\n"
@@ -140,7 +142,7 @@ static int parse_remote(struct session *s, const char *spec)
 	return 0;
 }
 
-enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT };
+enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES };
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
  * parameter parser passes through unchanged. */
@@ -163,6 +165,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "remote", required_argument, NULL, OPT_REMOTE },
 		{ "remote-timeout", required_argument, NULL, OPT_REMOTE_TIMEOUT },
+		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
+		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_ALIASES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -222,6 +226,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);
 			exit(0);
+		case OPT_DUMP_FUNCTIONS: s->dump = DUMP_FUNCTIONS; break;
+		case OPT_DUMP_ALIASES: s->dump = DUMP_ALIASES; break;
 		case OPT_REMOTE:
 			if (parse_remote(s, optarg) < 0)
 				return -1;
@@ -238,7 +244,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (!s->script_text && !s->list_pattern) {
+	if (!s->script_text && !s->list_pattern && !s->dump) {
 		if (optind >= argc) {
 			fputs("stap: no script given (a file, '-' for standard input, or -e SCRIPT)\n", stderr);
 			return -1;
@@ -444,6 +450,8 @@ static int run_passes(struct session *s)
 		return 1;
 	if (s->list_pattern)
 		return list_probe_points(s, s->list_pattern, s->list_variables);
+	if (s->dump)
+		return dump_library(s);
 	if (pass1_parse(s) < 0)
 		return fail_pass(1, "parse");
 	what = xasprintf("parsed user script and %d library script%s", s->library_files,
@@ -505,7 +513,7 @@ int main(int argc, char **argv)
 		s.runtime_dir = find_data_dir(s.bindir, "runtime", "SYSTEMTAP_RUNTIME");
 	s.runtime_dir = absolute_path(s.runtime_dir);
 	vec_push(&s.tapset_dirs, find_data_dir(s.bindir, "tapset", "SYSTEMTAP_TAPSET"));
-	if (!s.list_pattern && !pass5_possible(&s))
+	if (!s.list_pattern && !s.dump && !pass5_possible(&s))
 		return 1;
 	rc = run_passes(&s);
 	remove_tmpdir(&s);

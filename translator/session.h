@@ -32,6 +32,7 @@ struct session {
 	int list_mode;			/* -l / -L: list probe points */
 	const char *list_pattern;	/* -l / -L PATTERN */
 	int list_variables;		/* -L */
+	int dump;			/* --dump-functions / --dump-probe-aliases */
 	VEC(char *) global_settings;	/* -G NAME=VALUE */
 
 	struct pp_env pp_env;		/* what %( conditionals see */
@@ -54,6 +55,14 @@ int pass5_run(struct session *s);
 /* stap -l / -L PATTERN: lists the probe points PATTERN matches, with
  * their variables for -L; the exit status (1: none). */
 int list_probe_points(struct session *s, const char *pattern, int with_variables);
+/* stap --dump-functions / --dump-probe-aliases (dump.c): the tapset
+ * library's functions with their types, or its probe aliases, a line each
+ * with the summary of its doc comment. */
+enum { DUMP_FUNCTIONS = 1, DUMP_ALIASES };
+int dump_library(struct session *s);
+/* For --dump-functions (elaborate.c): every public library function taken
+ * into the script, resolved and typed; 0, or -1 (reported). */
+int pass2_library(struct session *s);
 
 /* Whether pass 5 can run where it was asked to; says why not.  Checked
  * before pass 1, so nobody waits for a module that cannot load. */
