@@ -10,6 +10,7 @@ struct stp_context {
 	atomic_t busy;
 	const struct stp_probe *probe;
 	struct pt_regs *regs;		/* what the probe saw, or NULL */
+	int unit;			/* kprobes: which of the probe's symbols hit, else -1 */
 	void *entry_data;		/* .return probes: what @entry saved */
 	struct stp_procfs_value *procfs;	/* procfs probes: $value */
 	unsigned long actions;		/* statements executed in this hit */

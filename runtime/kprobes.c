@@ -24,7 +24,8 @@ static int stp_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct stp_kprobe *k = container_of(kp, struct stp_kprobe, kp);
 
-	stp_probe_run_regs(k->probe, STP_SCRIPT_RUNNING, regs);
+	stp_probe_run_with(k->probe, STP_SCRIPT_RUNNING, regs, k->probe->handler, NULL,
+			   k - k->probe->kprobes);
 	return 0;
 }
 
@@ -35,7 +36,7 @@ static int stp_kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *re
 	const struct stp_probe *p = k->probe;
 
 	memset(ri->data, 0, p->entry_size);	/* a skipped hit saves zeros */
-	stp_probe_run_with(p, STP_SCRIPT_RUNNING, regs, p->entry_handler, ri->data);
+	stp_probe_run_with(p, STP_SCRIPT_RUNNING, regs, p->entry_handler, ri->data, k - p->kprobes);
 	return 0;
 }
 
@@ -43,7 +44,8 @@ static int stp_kretprobe_ret(struct kretprobe_instance *ri, struct pt_regs *regs
 {
 	struct stp_kprobe *k = container_of(get_kretprobe(ri), struct stp_kprobe, rp);
 
-	stp_probe_run_with(k->probe, STP_SCRIPT_RUNNING, regs, k->probe->handler, ri->data);
+	stp_probe_run_with(k->probe, STP_SCRIPT_RUNNING, regs, k->probe->handler, ri->data,
+			   k - k->probe->kprobes);
 	return 0;
 }
 

@@ -216,10 +216,11 @@ static void stp_unlock_globals(const struct stp_probe *p)
  * One probe hit, from any context.  The hit runs only while the session
  * is in `state`, and never nests inside another hit on the same CPU.
  * regs are the registers the probe saw (NULL for begin, end and timers):
- * target variables are read from them.
+ * target variables are read from them.  unit: which of a kprobe's symbols
+ * hit (pp() and addr() name it), or -1.
  */
 static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_regs *regs,
-			       void (*handler)(struct stp_context *c), void *entry_data)
+			       void (*handler)(struct stp_context *c), void *entry_data, int unit)
 {
 	struct stp_context *c;
 
@@ -237,6 +238,7 @@ static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_r
 	}
 	c->probe = p;
 	c->regs = regs;
+	c->unit = unit;
 	c->entry_data = entry_data;
 	c->actions = 0;
 	c->error = NULL;
@@ -261,7 +263,7 @@ out:
 
 static void stp_probe_run_regs(const struct stp_probe *p, int state, struct pt_regs *regs)
 {
-	stp_probe_run_with(p, state, regs, p->handler, NULL);
+	stp_probe_run_with(p, state, regs, p->handler, NULL, -1);
 }
 
 static void stp_probe_run(const struct stp_probe *p, int state)

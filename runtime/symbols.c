@@ -18,7 +18,7 @@ struct stp_module_symbol {
 static unsigned long (*stp_kallsyms_lookup_name)(const char *name);
 
 /* Process context (it registers a kprobe): 0, or an error. */
-static int stp_find_kallsyms_lookup_name(void)
+static __maybe_unused int stp_find_kallsyms_lookup_name(void)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
 	char where[KSYM_SYMBOL_LEN], *plus, *slash;
@@ -46,7 +46,7 @@ static int stp_find_kallsyms_lookup_name(void)
 }
 
 /* Sets the addresses of the symbols of module `module` (NULL: all). */
-static void stp_module_symbols_find(struct stp_module_symbol *syms, size_t n, const char *module)
+static __maybe_unused void stp_module_symbols_find(struct stp_module_symbol *syms, size_t n, const char *module)
 {
 	size_t i, len = module ? strlen(module) : 0;
 
@@ -58,7 +58,7 @@ static void stp_module_symbols_find(struct stp_module_symbol *syms, size_t n, co
 }
 
 /* Module `module` is going: its symbols' addresses are no more. */
-static void stp_module_symbols_forget(struct stp_module_symbol *syms, size_t n, const char *module)
+static __maybe_unused void stp_module_symbols_forget(struct stp_module_symbol *syms, size_t n, const char *module)
 {
 	size_t i, len = strlen(module);
 

@@ -7,7 +7,7 @@
  * stops at its next check, and the kernel never sees the fault.
  */
 
-static u64 stp_kread(struct stp_context *c, unsigned long addr, size_t size, const char *near)
+static __maybe_unused u64 stp_kread(struct stp_context *c, unsigned long addr, size_t size, const char *near)
 {
 	u64 v = 0;	/* little-endian: the low bytes are the value */
 
@@ -38,7 +38,7 @@ static __maybe_unused void stp_kwrite(struct stp_context *c, unsigned long addr,
 }
 
 /* $var$ and $$parms: appends to a MAXSTRINGLEN buffer, cutting at its end. */
-static __printf(2, 3) void stp_pretty_add(char *buf, const char *fmt, ...)
+static __maybe_unused __printf(2, 3) void stp_pretty_add(char *buf, const char *fmt, ...)
 {
 	size_t len = strnlen(buf, MAXSTRINGLEN);
 	va_list ap;

@@ -153,9 +153,31 @@ static char *join_params(const struct options *o)
 	return out;
 }
 
+/*
+ * The local time zone for the script's tz_gmtoff(), tz_name() and
+ * tz_ctime() (the kernel knows none): seconds west of UTC and the zone's
+ * abbreviation, as module parameters of the runtime.  Before the user's,
+ * which may override them.
+ */
+static char *with_time_zone(char *params)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char *all;
+
+	tzset();
+	if (!localtime_r(&now, &tm) || !tm.tm_zone || strpbrk(tm.tm_zone, " \t\n\""))
+		return params;
+	if (asprintf(&all, "_stp_tz_gmtoff=%ld _stp_tz_name=%s%s%s", -tm.tm_gmtoff, tm.tm_zone,
+		     *params ? " " : "", params) < 0)
+		fatal("out of memory");
+	free(params);
+	return all;
+}
+
 static void load_module(const struct options *o, const char *name)
 {
-	char *params = join_params(o);
+	char *params = with_time_zone(join_params(o));
 	int fd;
 
 	fd = open(o->module_path, O_RDONLY | O_CLOEXEC);

@@ -57,7 +57,42 @@ test_absolute_address() {
 	check_same "$name" "$WORK/abs.want" "$WORK/abs.out" "$WORK/abs.err"
 }
 
+# print_backtrace(), print_stack(backtrace()) and sprint_stack(backtrace())
+# print the same lines, whose addresses differ with each build and boot:
+# here they are masked, and the three compared with each other and with
+# the call chain of our test module's stp_test_ints (testsuite/kmod).
+test_printed_stack() {
+	local name="guest: print_backtrace and print_stack" lines
+	selected "$name" || return
+	"$STAP" --remote=qemu -c "$ROOT/testsuite/guest/stp_testmod_round.sh" -e "
+		probe module(\"$ROOT/testsuite/kmod/stp_testmod.ko\").function(\"stp_test_ints\") {
+			print_backtrace()
+			println(\"--\")
+			print_stack(backtrace())
+			println(\"--\")
+			print(sprint_stack(backtrace()))
+		}" >"$WORK/pstack.out" 2>"$WORK/pstack.err"
+	lines=$(sed -n '/^--$/q;p' "$WORK/pstack.out")
+	if [ "$(printf '%s\n--\n%s\n--\n%s\n' "$lines" "$lines" "$lines")" != "$(cat "$WORK/pstack.out")" ]; then
+		fail "$name" "the three differ: $(cat "$WORK/pstack.out" "$WORK/pstack.err")"
+		return
+	fi
+	sed -E 's/^ 0x[0-9a-f]{16} : / ADDR : /; s/[+]0x0\/0x[0-9a-f]+ /+0x0\/SIZE /; s/[+]0x[0-9a-f]+\/0x[0-9a-f]+ /+OFF\/SIZE /' \
+		<<<"$lines" >"$WORK/pstack.masked"
+	cat >"$WORK/pstack.want" <<-'EOF'
+	 ADDR : stp_test_ints+0x0/SIZE [stp_testmod]
+	 ADDR : stp_test_write+OFF/SIZE [stp_testmod]
+	 ADDR : proc_reg_write+OFF/SIZE [kernel]
+	 ADDR : vfs_write+OFF/SIZE [kernel]
+	 ADDR : ksys_write+OFF/SIZE [kernel]
+	 ADDR : do_syscall_64+OFF/SIZE [kernel]
+	 ADDR : entry_SYSCALL_64_after_hwframe+OFF/SIZE [kernel]
+	EOF
+	check_same "$name" "$WORK/pstack.want" "$WORK/pstack.masked" "$WORK/pstack.err"
+}
+
 address_tests() {
 	test_statement_address
 	test_absolute_address
+	test_printed_stack
 }

@@ -212,8 +212,8 @@ dump_tests() {
 			fail "$name" "$(head -5 <<<"$out")"
 		elif grep -v ' - ' <<<"$out" | grep -q .; then
 			fail "$name" "functions without a doc comment: $(grep -v ' - ' <<<"$out" | head -5)"
-		elif grep -vq '^[a-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out"; then
-			fail "$name" "malformed: $(grep -v '^[a-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out" | head -3)"
+		elif grep -vq '^[A-Za-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out"; then	# (HZ)
+			fail "$name" "malformed: $(grep -v '^[A-Za-z0-9_]*:[a-z]* ([^)]*) - ' <<<"$out" | head -3)"
 		else
 			pass "$name"
 		fi
