@@ -39,32 +39,10 @@ static __maybe_unused int stp_user_read(void *val, unsigned long addr, size_t si
 	return copy_from_user_nofault(val, (const void __user *)addr, size) ? -EFAULT : 0;
 }
 
-/*
- * Copies the C string at user address addr into dst (size bytes, always
- * terminated): its length, or -EFAULT.  Reads go up to 8 aligned bytes
- * at a time, so none touches a page the string doesn't reach.  (The
- * kernel's strncpy_from_user_nofault is not exported to modules.)
- */
+/* The C string at user address addr: see stp_string_copy. */
 static __maybe_unused long stp_user_string_copy(char *dst, unsigned long addr, size_t size)
 {
-	size_t len = 0;
-
-	if (!size)
-		return -EINVAL;
-	while (len + 1 < size) {
-		char chunk[8];
-		size_t n = 8 - ((addr + len) & 7), i;
-
-		if (stp_user_read(chunk, addr + len, n))
-			return -EFAULT;
-		for (i = 0; i < n && len + 1 < size; i++, len++) {
-			dst[len] = chunk[i];
-			if (!chunk[i])
-				return len;
-		}
-	}
-	dst[len] = '\0';
-	return len;
+	return stp_string_copy(dst, addr, size, true);
 }
 
 /* The error (or warning) message of a user string that can't be read. */

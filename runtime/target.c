@@ -51,20 +51,24 @@ static __maybe_unused __printf(2, 3) void stp_pretty_add(char *buf, const char *
 }
 
 /*
- * Copies the C string at addr into dst (size bytes, always terminated);
- * its length, or -EFAULT.  Reads go up to 8 aligned bytes at a time, so
- * none crosses into a page the string doesn't reach.  (The kernel's
- * strncpy_from_kernel_nofault is not exported to modules.)
+ * Copies the C string at addr, in kernel or user memory, into dst (size
+ * bytes, always terminated): its length, or -EFAULT.  Reads go up to 8
+ * aligned bytes at a time, so none crosses into a page the string doesn't
+ * reach.  (The kernel's strncpy_from_{kernel,user}_nofault are not
+ * exported to modules.)
  */
-static __maybe_unused long stp_kernel_string_copy(char *dst, unsigned long addr, size_t size)
+static __maybe_unused long stp_string_copy(char *dst, unsigned long addr, size_t size, bool user)
 {
 	size_t len = 0;
 
+	if (!size)
+		return -EINVAL;
 	while (len + 1 < size) {
 		char chunk[8];
 		size_t n = 8 - ((addr + len) & 7), i;
 
-		if (copy_from_kernel_nofault(chunk, (const void *)(addr + len), n))
+		if (user ? copy_from_user_nofault(chunk, (const void __user *)(addr + len), n) :
+			   copy_from_kernel_nofault(chunk, (const void *)(addr + len), n))
 			return -EFAULT;
 		for (i = 0; i < n && len + 1 < size; i++, len++) {
 			dst[len] = chunk[i];
@@ -74,6 +78,11 @@ static __maybe_unused long stp_kernel_string_copy(char *dst, unsigned long addr,
 	}
 	dst[len] = '\0';
 	return len;
+}
+
+static __maybe_unused long stp_kernel_string_copy(char *dst, unsigned long addr, size_t size)
+{
+	return stp_string_copy(dst, addr, size, false);
 }
 
 /*

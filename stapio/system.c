@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "system.h"
+#include "target.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -17,17 +18,9 @@
 static pid_t *running;
 static size_t nrunning, capacity;
 
-/* The child must not keep stapio's blocked signals or ignored SIGPIPE. */
 static void run_command(const char *command)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE };
-	sigset_t none;
-	size_t i;
-
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_reset_signals();
 	execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 	fprintf(stderr, "stapio: ERROR: cannot run /bin/sh for system(): %s\n",
 		strerror(errno));

@@ -22,8 +22,7 @@ void target_init(struct target *t)
 	t->go_fd = -1;
 }
 
-/* The child must not keep stapio's handlers, mask or ignored SIGPIPE. */
-static void reset_signals(void)
+void child_reset_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE };
 	sigset_t none;
@@ -42,7 +41,7 @@ static void run_child(int wait_fd, const char *shell_line)
 	char go = 0;
 	ssize_t n;
 
-	reset_signals();
+	child_reset_signals();
 	do
 		n = read(wait_fd, &go, 1);
 	while (n < 0 && errno == EINTR);

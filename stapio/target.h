@@ -12,6 +12,10 @@ struct target {
 
 void target_init(struct target *t);
 
+/* In a child about to exec: drop stapio's signal handlers, mask and
+ * ignored SIGPIPE (the -c command's and system()'s). */
+void child_reset_signals(void);
+
 /* Forks a child that runs /bin/sh -c CMD once released (as "exec CMD" for
  * a simple command, so that its pid is the command's; see shell_cmd.h). */
 int target_spawn(struct target *t, const char *command);
