@@ -98,15 +98,7 @@ static const char *stp_kprobe_reason(int rc)
 /* "MODULE:NAME": the symbol of a module, which may be loaded later. */
 static bool stp_kprobe_in_module(const struct stp_probe *p, int i, const char *module)
 {
-	const char *colon;
-
-	if (p->addresses)
-		return false;
-	colon = strchr(p->symbols[i], ':');
-	if (!colon)
-		return false;
-	return !module || (strlen(module) == colon - p->symbols[i] &&
-			   !strncmp(p->symbols[i], module, colon - p->symbols[i]));
+	return !p->addresses && stp_symbol_in_module(p->symbols[i], module);
 }
 
 /*

@@ -74,6 +74,17 @@ enum stp_script_state {
 };
 
 static atomic_t stp_script_state = ATOMIC_INIT(STP_SCRIPT_STARTING);
+/* Whether symbol ("NAME" or "MODULE:NAME", see stp_probe.symbols) is one
+ * of module's; with module NULL, of any module's. */
+static __maybe_unused bool stp_symbol_in_module(const char *symbol, const char *module)
+{
+	const char *colon = strchr(symbol, ':');
+
+	if (!colon)
+		return false;
+	return !module || (strlen(module) == (size_t)(colon - symbol) && !strncmp(symbol, module, colon - symbol));
+}
+
 static atomic_t stp_error_count = ATOMIC_INIT(0);
 static atomic_t stp_skipped_count = ATOMIC_INIT(0);
 static atomic_t stp_exit_requested = ATOMIC_INIT(0);

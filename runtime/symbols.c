@@ -48,22 +48,22 @@ static __maybe_unused int stp_find_kallsyms_lookup_name(void)
 /* Sets the addresses of the symbols of module `module` (NULL: all). */
 static __maybe_unused void stp_module_symbols_find(struct stp_module_symbol *syms, size_t n, const char *module)
 {
-	size_t i, len = module ? strlen(module) : 0;
+	size_t i;
 
 	if (!stp_kallsyms_lookup_name)
 		return;
 	for (i = 0; i < n; i++)
-		if (!module || (!strncmp(syms[i].name, module, len) && syms[i].name[len] == ':'))
+		if (stp_symbol_in_module(syms[i].name, module))
 			WRITE_ONCE(syms[i].addr, stp_kallsyms_lookup_name(syms[i].name));
 }
 
 /* Module `module` is going: its symbols' addresses are no more. */
 static __maybe_unused void stp_module_symbols_forget(struct stp_module_symbol *syms, size_t n, const char *module)
 {
-	size_t i, len = strlen(module);
+	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!strncmp(syms[i].name, module, len) && syms[i].name[len] == ':')
+		if (stp_symbol_in_module(syms[i].name, module))
 			WRITE_ONCE(syms[i].addr, 0);
 }
 

@@ -127,18 +127,6 @@ static void *const stp_tracepoint_handlers[STP_TRACEPOINT_MAX_ARGS + 1] = {
 	stp_tracepoint_handler_15, stp_tracepoint_handler_16,
 };
 
-/* The module part of "MODULE:NAME" (its length in *len), or NULL for the
- * kernel's "NAME". */
-static const char *stp_tracepoint_module(const char *symbol, size_t *len)
-{
-	const char *colon = strchr(symbol, ':');
-
-	if (!colon)
-		return NULL;
-	*len = colon - symbol;
-	return symbol;
-}
-
 static const char *stp_tracepoint_name(const char *symbol)
 {
 	const char *colon = strchr(symbol, ':');
@@ -160,10 +148,7 @@ static void stp_tracepoint_find(struct tracepoint *tp, void *priv)
 /* Whether symbol i of p is a tracepoint of module mod. */
 static bool stp_tracepoint_of(const struct stp_probe *p, int i, const struct module *mod)
 {
-	size_t len;
-	const char *module = stp_tracepoint_module(p->symbols[i], &len);
-
-	return module && strlen(mod->name) == len && !memcmp(module, mod->name, len);
+	return stp_symbol_in_module(p->symbols[i], mod->name);
 }
 
 static struct tracepoint *stp_tracepoint_in_module(struct module *mod, const char *name)
@@ -271,14 +256,13 @@ static void stp_tracepoint_register_kernel(struct stp_tracepoint *set, int *coun
 					   int *first_rc)
 {
 	struct stp_probe *p = set->probe;
-	size_t len;
 	int i, rc;
 
 	for_each_kernel_tracepoint(stp_tracepoint_find, set);
 	for (i = 0; i < p->nsymbols; i++) {
 		struct stp_tracepoint_site *site = &set->sites[i];
 
-		if (stp_tracepoint_module(p->symbols[i], &len))
+		if (stp_symbol_in_module(p->symbols[i], NULL))
 			continue;
 		(*count)++;
 		rc = site->tp ? tracepoint_probe_register(site->tp, site->handler, p) : -ENOENT;
@@ -327,7 +311,6 @@ static int stp_tracepoint_register(struct stp_probe *p)
 	struct stp_tracepoint *set;
 	int i, rc, count = 0, failed = 0, first = 0, first_rc = 0;
 	bool modules = false;
-	size_t len;
 
 	set = kvzalloc(struct_size(set, sites, p->nsymbols), GFP_KERNEL);
 	if (!set)
@@ -337,7 +320,7 @@ static int stp_tracepoint_register(struct stp_probe *p)
 	for (i = 0; i < p->nsymbols; i++) {
 		/* more than the maximum: the handler leaves the last ones */
 		set->sites[i].handler = stp_tracepoint_handlers[min_t(int, p->nargs[i], STP_TRACEPOINT_MAX_ARGS)];
-		modules |= stp_tracepoint_module(p->symbols[i], &len) != NULL;
+		modules |= stp_symbol_in_module(p->symbols[i], NULL);
 	}
 	stp_tracepoint_register_kernel(set, &count, &failed, &first, &first_rc);
 	rc = stp_tracepoint_report(p, count, failed, first, first_rc);
@@ -359,7 +342,6 @@ static int stp_tracepoint_register(struct stp_probe *p)
 static void stp_tracepoint_unregister(struct stp_probe *p)
 {
 	struct stp_tracepoint *set = p->tracepoints;
-	size_t len;
 	int i;
 
 	if (!set)
@@ -370,7 +352,7 @@ static void stp_tracepoint_unregister(struct stp_probe *p)
 	for (i = 0; i < p->nsymbols; i++) {
 		struct stp_tracepoint_site *site = &set->sites[i];
 
-		if (!site->registered || stp_tracepoint_module(p->symbols[i], &len))
+		if (!site->registered || stp_symbol_in_module(p->symbols[i], NULL))
 			continue;
 		tracepoint_probe_unregister(site->tp, site->handler, p);
 		site->registered = false;
