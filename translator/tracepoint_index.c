@@ -79,24 +79,17 @@ static int defines_tracepoints(const char *path)
 /* Every module of modules.dep, looked at. */
 static void build_index(const char *release, ktracepoint_vec *out)
 {
-	char *dep = xasprintf("/lib/modules/%s/modules.dep", release);
-	char *text = read_file(dep, NULL), *line, *save = NULL;
+	const struct kmodule *mods;
+	int n = kernel_modules(release, &mods);
 
 	elf_version(EV_CURRENT);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':'), *path, *why = NULL;
+	for (int i = 0; i < n; i++) {
+		char *why = NULL;
 
-		if (!colon || colon - line < 3 || strncmp(colon - 3, ".ko", 3))
-			continue;
-		*colon = '\0';
-		path = xasprintf("/lib/modules/%s/%s", release, line);
-		if (defines_tracepoints(path))
-			tracepoints_of_image(path, module_name(line), out, &why);	/* unreadable: none */
+		if (defines_tracepoints(mods[i].path))	/* unreadable: none */
+			tracepoints_of_image(mods[i].path, xstrdup(mods[i].name), out, &why);
 		free(why);
-		free(path);
 	}
-	free(text);
-	free(dep);
 }
 
 /* One "MODULE\tSYSTEM\tNAME" line per tracepoint, after the stamp. */
