@@ -497,19 +497,29 @@ static void walk_inlines(struct inline_walk *w, Dwarf_Die *parent)
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
-void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
-			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
+/* The inline instances matching pattern in unit cu, or in every unit. */
+static void find_inline_instances(struct dwarf_image *im, const char *pattern, Dwarf_Die *cu,
+				  void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
 {
 	struct inline_walk w = { .im = im, .pattern = pattern, .found = found, .arg = arg, .n = im->nfuncs };
 	Dwarf_Off off = 0;
-	Dwarf_Die cu;
+	Dwarf_Die unit;
 
 	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
 	if (w.n)
 		qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
-	while (next_unit(im, &off, &cu))
-		walk_inlines(&w, &cu);
+	if (cu)
+		walk_inlines(&w, cu);
+	else
+		while (next_unit(im, &off, &unit))
+			walk_inlines(&w, &unit);
 	free(w.by_addr);
+}
+
+void dwarf_inline_instances(struct dwarf_image *im, const char *pattern,
+			    void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
+{
+	find_inline_instances(im, pattern, NULL, found, arg);
 }
 
 /* Whether fn (an out-of-line copy) was also inlined somewhere: then its
@@ -529,20 +539,12 @@ static int also_inlined(Dwarf_Die *fn)
 void dwarf_inline_copies(struct dwarf_image *im, const char *name,
 			 void (*found)(void *arg, const char *function, uint64_t offset), void *arg)
 {
-	struct inline_walk w = { .im = im, .pattern = name, .found = found, .arg = arg, .n = im->nfuncs };
 	Dwarf_Die fn, cu;
 
-	if (dwarf_function(im, name, &fn) != 0) {	/* only ever inlined: anywhere */
-		dwarf_inline_instances(im, name, found, arg);
-		return;
-	}
-	if (!also_inlined(&fn) || !dwarf_diecu(&fn, &cu, NULL, NULL))
-		return;
-	w.by_addr = xmemdup(im->funcs, im->nfuncs * sizeof(*im->funcs));
-	if (w.n)
-		qsort(w.by_addr, w.n, sizeof(*w.by_addr), by_symbol_addr);
-	walk_inlines(&w, &cu);
-	free(w.by_addr);
+	if (dwarf_function(im, name, &fn) != 0)	/* only ever inlined: anywhere */
+		find_inline_instances(im, name, NULL, found, arg);
+	else if (also_inlined(&fn) && dwarf_diecu(&fn, &cu, NULL, NULL))
+		find_inline_instances(im, name, &cu, found, arg);
 }
 
 char *dwarf_decl_where(Dwarf_Die *die)

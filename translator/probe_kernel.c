@@ -189,29 +189,45 @@ static void add_inline_site(void *arg, const char *function, uint64_t offset)
 	vec_push(&s->dp->offsets, offset);
 }
 
+/* Adds to dp the places q->pattern was inlined (copies: those of the one
+ * function of that name, see dwarf_inline_copies).  How many sites were
+ * skipped (in functions that can't be probed), or -1 with *why set when
+ * there is no debug information. */
+static int add_inline_sites(struct derived_probe *dp, const struct function_query *q, const struct kfunc_table *t,
+			    int copies, char **why)
+{
+	struct inline_sites sites = { .table = t, .dp = dp };
+	struct dwarf_image *im = dwarf_image(q->ctx->release, q->module, why);
+
+	if (!im)
+		return -1;
+	if (copies)
+		dwarf_inline_copies(im, q->pattern, add_inline_site, &sites);
+	else
+		dwarf_inline_instances(im, q->pattern, add_inline_site, &sites);
+	return sites.skipped;
+}
+
 /* kernel.function("PATTERN").inline: 1, 0 (optional, none), or -1. */
 static int resolve_inline(struct probe_point *pp, struct derived_probe *dp, const struct function_query *q,
 			  const struct kfunc_table *t, const struct probe_context *ctx)
 {
-	struct inline_sites sites = { .table = t, .dp = dp };
 	char *why = NULL;
-	struct dwarf_image *im = dwarf_image(ctx->release, q->module, &why);
+	int skipped = add_inline_sites(dp, q, t, 0, &why);
 
-	if (!im) {
+	if (skipped < 0) {
 		diag("semantic", &q->where->loc, "%s", why);
 		return -1;
 	}
 	dp->wildcard = 1;	/* many sites: one failing is no reason to stop */
-	dwarf_inline_instances(im, q->pattern, add_inline_site, &sites);
 	if (ctx->verbose)
 		fprintf(stderr, "%s: %d inline sites, %d more skipped (in functions that can't be probed)\n",
-			pp->text, dp->symbols.len, sites.skipped);
+			pp->text, dp->symbols.len, skipped);
 	if (dp->symbols.len)
 		return 1;
 	if (!pp->optional)
 		diag("semantic", &q->where->arg->loc, "no inline instance of \"%s\" in %s%s", q->pattern,
-		     q->module ? q->module : "the kernel",
-		     sites.skipped ? " that can be probed" : "");
+		     q->module ? q->module : "the kernel", skipped ? " that can be probed" : "");
 	return pp->optional ? 0 : -1;
 }
 
@@ -222,18 +238,14 @@ static int resolve_inline(struct probe_point *pp, struct derived_probe *dp, cons
 static void add_inline_copies(struct probe_point *pp, struct derived_probe *dp, const struct function_query *q,
 			      const struct kfunc_table *t, const struct probe_context *ctx)
 {
-	struct inline_sites sites = { .table = t, .dp = dp };
 	char *why = NULL;
-	struct dwarf_image *im = dwarf_image(ctx->release, q->module, &why);
-	int first = dp->symbols.len;
+	int first = dp->symbols.len, skipped;
 
-	free(why);
-	if (!im)
-		return;
 	for (int i = dp->offsets.len; i < first; i++)
 		vec_push(&dp->offsets, 0);
-	dwarf_inline_copies(im, q->pattern, add_inline_site, &sites);
-	if (dp->symbols.len == first) {
+	skipped = add_inline_sites(dp, q, t, 1, &why);
+	free(why);
+	if (dp->symbols.len == first) {	/* none (or no debug information) */
 		dp->offsets.len = 0;
 		return;
 	}
@@ -241,7 +253,7 @@ static void add_inline_copies(struct probe_point *pp, struct derived_probe *dp, 
 	dp->wildcard = 1;	/* many sites: one refused is no reason to stop */
 	if (ctx->verbose)
 		fprintf(stderr, "%s: also %d inline copies (%d more in functions that can't be probed)\n", pp->text,
-			dp->symbols.len - first, sites.skipped);
+			dp->symbols.len - first, skipped);
 }
 
 /* The classic spelling of a system call's function, on a kernel whose
