@@ -19,6 +19,19 @@ fail() { echo "FAIL: $1${2:+ ($2)}"; failed=$((failed + 1)); }
 check() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1" "$3"; fi; }
 now() { date +%s.%N; }
 elapsed() { echo "$(now) $1" | awk '{ printf "%.2f", $1 - $2 }'; }
+# Waits up to $3 seconds for file $1 to contain $2.
+wait_for_text() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do grep -q "$2" "$1" && return 0; sleep 0.1; done
+	return 1
+}
+# Waits for process $1 to end: its exit status in $status, and the time
+# since $t0 in $took.
+reap() {
+	wait "$1"
+	status=$?
+	took=$(elapsed "$t0")
+}
 
 finish() {
 	"$Q" stop "$D" >/dev/null 2>&1
@@ -150,7 +163,7 @@ qemu_pid=$(cat "$D/qemu.pid" 2>/dev/null)
 STAP_QEMU_HANG_TIMEOUT=3 "$Q" run "$D" -- sh -c 'echo started; exec sleep 60' \
 	>"$WORK/hang.out" 2>"$WORK/hang.err" &
 pid=$!
-for _ in $(seq 300); do grep -q started "$WORK/hang.out" && break; sleep 0.1; done
+wait_for_text "$WORK/hang.out" started 30
 t0=$(now)
 kill -STOP "$qemu_pid"
 ( sleep 30; kill -KILL $pid ) 2>/dev/null &
@@ -229,15 +242,13 @@ qemu_left && fail "no qemu after the oops" || pass "no qemu after the oops"
 TMPDIR=$WORK/tmp STAP_QEMU_HANG_TIMEOUT=0 "$STAP" -g --remote=qemu "$WORK/spin.stp" \
 	>"$WORK/spin.out" 2>"$WORK/spin.err" &
 pid=$!
-for _ in $(seq 1200); do grep -q started "$WORK/spin.out" && break; sleep 0.1; done
+wait_for_text "$WORK/spin.out" started 120
 sleep 4	# the timer probe has fired
 t0=$(now)
 kill -TERM $pid
 ( sleep 60; kill -KILL $pid ) 2>/dev/null &
 watchdog=$!
-wait $pid
-status=$?
-took=$(elapsed "$t0")
+reap $pid
 kill $watchdog 2>/dev/null
 wait $watchdog 2>/dev/null
 [ "$status" = 1 ] && grep -q "^stap: interrupted: .*staprun did not end within 5 s of the interrupt; killed the guest$" "$WORK/spin.err" &&
@@ -287,12 +298,10 @@ status=$?
 check "start for the interrupt checks" $?
 "$Q" run "$D" -- sh -c 'trap "" INT; echo ready; sleep 60' >"$WORK/deaf.out" 2>"$WORK/deaf.err" &
 pid=$!
-for _ in $(seq 300); do grep -q ready "$WORK/deaf.out" && break; sleep 0.1; done
+wait_for_text "$WORK/deaf.out" ready 30
 t0=$(now)
 kill -INT $pid
-wait $pid
-status=$?
-took=$(elapsed "$t0")
+reap $pid
 [ "$status" = 255 ] && grep -q "^stap-qemu: run: interrupted: sh did not end within 5 s of the interrupt; killed it$" "$WORK/deaf.err" &&
 	awk "BEGIN { exit !($took >= 5 && $took < 20) }" &&
 	pass "a command deaf to SIGINT is killed after 5 s ($took s)" ||
@@ -303,14 +312,12 @@ check "the guest stays after killing a command" $?
 # A second interrupt gives up at once.
 "$Q" run "$D" -- sh -c 'trap "" INT; echo ready; sleep 60' >"$WORK/deaf.out" 2>"$WORK/deaf.err" &
 pid=$!
-for _ in $(seq 300); do grep -q ready "$WORK/deaf.out" && break; sleep 0.1; done
+wait_for_text "$WORK/deaf.out" ready 30
 t0=$(now)
 kill -INT $pid
 sleep 0.5
 kill -INT $pid
-wait $pid
-status=$?
-took=$(elapsed "$t0")
+reap $pid
 [ "$status" = 255 ] && grep -q "^stap-qemu: run: interrupted: sh did not end before the second interrupt; killed it$" "$WORK/deaf.err" &&
 	awk "BEGIN { exit !($took < 4) }" &&
 	pass "a second SIGINT gives up at once ($took s)" ||
@@ -328,9 +335,7 @@ for _ in $(seq 600); do
 done
 t0=$(now)
 kill -TERM $pid 2>/dev/null
-wait $pid
-status=$?
-took=$(elapsed "$t0")
+reap $pid
 kill $holder 2>/dev/null
 wait $holder 2>/dev/null
 [ "$status" = 1 ] && grep -q "^stap: interrupted while waiting for the guest in $D$" "$WORK/wait.err" &&
