@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, run the whole testsuite
 #   make bench      time the translator on the kernel's debug information
 #   make demo       install what is missing, build, run a few one-liners in a guest
+#   make man        the tapset reference (build/man/*.3stap) from the doc comments
 #   make install    install under $(PREFIX) (DESTDIR for packaging)
 
 CC ?= cc
@@ -64,8 +65,17 @@ demo: deps
 	$(MAKE) all
 	./scripts/demo
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/systemtap
+# One page per tapset function name and probe alias: function::strlen(3stap).
+man: stap
+	rm -rf build/man && mkdir -p build/man
+	./stap --man-pages=build/man
+
+MANDIR = $(DESTDIR)$(PREFIX)/share/man
+
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/systemtap $(MANDIR)/man1 $(MANDIR)/man3
+	install -m 644 doc/stap.1 $(MANDIR)/man1
+	install -m 644 build/man/*.3stap $(MANDIR)/man3
 	install -m 755 stap stapio/stapio guest/stap-guest-agent guest/stap-qemu $(DESTDIR)$(PREFIX)/bin
 	install -m 4755 staprun/staprun $(DESTDIR)$(PREFIX)/bin
 	cp -r runtime tapset $(DESTDIR)$(PREFIX)/share/systemtap/
@@ -73,4 +83,4 @@ install: all
 clean:
 	rm -rf build $(BINARIES) *.ko
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check demo bench man install clean

@@ -227,6 +227,7 @@ dump_tests() {
 			pass "$name"
 		fi
 	fi
+	man_page_tests
 }
 
 

@@ -4,32 +4,29 @@
  *	strlen:long (s:string) - the number of bytes in a string
  *	syscall.openat - ...
  *
- * (the same lines SystemTap prints, plus the summaries). */
+ * (the same lines SystemTap prints, plus the summaries); and
+ * --man-pages=DIR (manpages.c). */
 #include "session.h"
 
 #include "ast.h"
+#include "doc_comment.h"
+#include "manpages.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The summary of the doc comment "KIND NAME - summary" in text, or NULL. */
-static char *doc_summary(const char *text, const char *kind, const char *name)
+/* The summary of the doc comment before the declaration at `at`, or NULL. */
+static char *doc_summary(const struct loc *at, const char *kind, const char *name)
 {
-	char *key = xasprintf("%s %s - ", kind, name);
-	const char *at = text, *start, *end;
-	char *summary = NULL;
+	struct doc_comment doc;
+	char *summary;
 
-	while ((at = strstr(at, key))) {
-		if (at > text && (at[-1] == ' ' || at[-1] == '*')) {
-			start = at + strlen(key);
-			end = strchr(start, '\n');
-			summary = xstrndup(start, end ? (size_t)(end - start) : strlen(start));
-			break;
-		}
-		at++;
-	}
-	free(key);
+	if (doc_comment_of(at, kind, name, &doc) < 0)
+		return NULL;
+	summary = doc.summary;
+	doc.summary = NULL;
+	doc_comment_free(&doc);
 	return summary;
 }
 
@@ -49,23 +46,19 @@ static void print_sorted(string_vec *lines)
 
 static char *function_line(const struct function *f)
 {
-	struct strbuf sb = {0};
-	char *summary = doc_summary(f->loc.src->text, "sfunction", f->name);
+	char *signature = function_signature(f);
+	char *summary = doc_summary(&f->loc, "sfunction", f->name);
+	char *line = summary ? xasprintf("%s - %s", signature, summary) : xstrdup(signature);
 
-	sb_printf(&sb, "%s:%s (", f->name, type_name(f->type));
-	for (int i = 0; i < f->params.len; i++)
-		sb_printf(&sb, "%s%s:%s", i ? ", " : "", f->params.items[i]->name, type_name(f->params.items[i]->type));
-	sb_addc(&sb, ')');
-	if (summary)
-		sb_printf(&sb, " - %s", summary);
+	free(signature);
 	free(summary);
-	return sb.buf;
+	return line;
 }
 
 static char *alias_line(const struct probe_alias *a)
 {
 	const char *name = a->name->text;
-	char *summary = doc_summary(a->loc.src->text, "probe", name);
+	char *summary = doc_summary(&a->loc, "probe", name);
 	char *line = summary ? xasprintf("%s - %s", name, summary) : xstrdup(name);
 
 	free(summary);
@@ -81,6 +74,12 @@ int dump_library(struct session *s)
 	s->script_text = "probe never {}\n";
 	if (pass1_parse(s) < 0)
 		return 1;
+	if (s->dump == DUMP_MAN_PAGES) {
+		if (pass2_library(s) < 0)
+			return 1;
+		return write_man_pages(s->man_dir, s->script.functions.items, s->script.functions.len,
+				       s->library.aliases.items, s->library.aliases.len) < 0;
+	}
 	if (s->dump == DUMP_ALIASES) {
 		for (int i = 0; i < s->library.aliases.len; i++)
 			if (s->library.aliases.items[i]->name->text[0] != '_')

@@ -402,11 +402,12 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 	if (!strcmp(e->op, "@entry") && e->args.items[0]->kind == EX_TARGET)
 		for (int i = 0; i < e->args.items[0]->steps.len; i++)
 			resolve_expr(el, e->args.items[0]->steps.items[i]->index, 0);
-	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var")) {
-		if (!strcmp(e->op, "@cast"))
-			resolve_expr(el, e->args.items[0], 0);
+	if (!strcmp(e->op, "@cast"))
+		resolve_expr(el, e->args.items[0], 0);
+	if (el->sess->dump)	/* listing the library makes no code: no debug information needed */
+		return 1;
+	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var"))
 		return dwarf_resolve_cast_or_var(&ctx, e, quiet);
-	}
 	if (dp && dp->provider->resolve_target)
 		return dp->provider->resolve_target(dp, e, &ctx, quiet) > 0;
 	if (!quiet)

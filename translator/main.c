@@ -46,6 +46,8 @@ static void usage(FILE *out)
 	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
 	      "  --dump-functions, --dump-probe-aliases\n"
 	      "                   list the tapset library's functions (typed) or probe aliases\n"
+	      "  --man-pages=DIR  write the tapset reference into DIR (function::NAME.3stap,\n"
+	      "                   probe::NAME.3stap), made from the library's doc comments\n"
 	      "  -u               keep unused functions and globals (no elision)\n"
 	      "  -w               suppress warnings\n"
 	      "  -g               guru mode: allow embedded C in the script\n"
@@ -142,7 +144,7 @@ static int parse_remote(struct session *s, const char *spec)
 	return 0;
 }
 
-enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES };
+enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES };
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
  * parameter parser passes through unchanged. */
@@ -167,6 +169,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "remote-timeout", required_argument, NULL, OPT_REMOTE_TIMEOUT },
 		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
 		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_ALIASES },
+		{ "man-pages", required_argument, NULL, OPT_MAN_PAGES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -228,6 +231,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 			exit(0);
 		case OPT_DUMP_FUNCTIONS: s->dump = DUMP_FUNCTIONS; break;
 		case OPT_DUMP_ALIASES: s->dump = DUMP_ALIASES; break;
+		case OPT_MAN_PAGES: s->dump = DUMP_MAN_PAGES; s->man_dir = optarg; break;
 		case OPT_REMOTE:
 			if (parse_remote(s, optarg) < 0)
 				return -1;

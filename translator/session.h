@@ -32,7 +32,8 @@ struct session {
 	int list_mode;			/* -l / -L: list probe points */
 	const char *list_pattern;	/* -l / -L PATTERN */
 	int list_variables;		/* -L */
-	int dump;			/* --dump-functions / --dump-probe-aliases */
+	int dump;			/* --dump-functions / --dump-probe-aliases / --man-pages */
+	const char *man_dir;		/* --man-pages=DIR */
 	VEC(char *) global_settings;	/* -G NAME=VALUE */
 
 	struct pp_env pp_env;		/* what %( conditionals see */
@@ -57,8 +58,9 @@ int pass5_run(struct session *s);
 int list_probe_points(struct session *s, const char *pattern, int with_variables);
 /* stap --dump-functions / --dump-probe-aliases (dump.c): the tapset
  * library's functions with their types, or its probe aliases, a line each
- * with the summary of its doc comment. */
-enum { DUMP_FUNCTIONS = 1, DUMP_ALIASES };
+ * with the summary of its doc comment; or (--man-pages=DIR) a man page for
+ * each (manpages.c). */
+enum { DUMP_FUNCTIONS = 1, DUMP_ALIASES, DUMP_MAN_PAGES };
 int dump_library(struct session *s);
 /* For --dump-functions (elaborate.c): every public library function taken
  * into the script, resolved and typed; 0, or -1 (reported). */
