@@ -197,6 +197,19 @@ Pass 1: parse failed." ] && pass "$name" || fail "$name" "$out"
 		[ "$out" = "stap: invalid module name 'bad-name' (letters, digits and '_', at most 55)
 Pass 4: compilation failed." ] && pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: options after the script file are options, as in SystemTap; '--' ends them"
+	if selected "$name"; then
+		printf 'probe begin { println(@1) }\n' >"$WORK/args.stp"
+		out=$("$STAP" "$WORK/args.stp" -p1 first 2>&1; "$STAP" "$WORK/args.stp" -p1 -- -x 2>&1)
+		[ "$out" = 'probe begin
+{
+  println("first")
+}
+probe begin
+{
+  println("-x")
+}' ] && pass "$name" || fail "$name" "$out"
+	fi
 	dump_tests
 }
 

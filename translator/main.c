@@ -174,7 +174,9 @@ static int parse_options(struct session *s, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghV", longopts, NULL)) != -1) {
+	/* GNU getopt's permutation, as SystemTap has it: "stap script.stp -c CMD"
+	 * takes -c as an option; script arguments that start with '-' follow "--". */
+	while ((c = getopt_long(argc, argv, "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghV", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
