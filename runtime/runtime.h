@@ -54,6 +54,7 @@ static void stp_session_stop(void);
 #include "process.c"
 #include "time.c"
 #include "text.c"
+#include "flags.c"
 #include "conversions.c"
 #include "control.c"
 #include "procfs.c"
