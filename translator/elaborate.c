@@ -770,19 +770,22 @@ static int expand_point(struct elab *el, struct probe *p, struct probe_point *pp
 	return matched;
 }
 
-/* Replaces each use of an alias (the script's or the library's) in p's
- * points by a new probe for the alias, appended to the script. */
-static void expand_aliases(struct elab *el, struct probe *p)
+static void resolve_probes(struct elab *el, int from);
+
+/* Replaces a use of an alias (the script's or the library's) by a new
+ * probe for the alias, appended to the script: 0 if pp names no alias.
+ * For "ALIAS!", the new probes are resolved now: 2 if they resolved, so
+ * the points after it are only alternatives. */
+static int expand_alias(struct elab *el, struct probe *p, struct probe_point *pp)
 {
-	int kept = 0;
+	int probes = el->s->probes.len, derived = el->s->derived.len;
 
-	for (int j = 0; j < p->points.len; j++) {
-		struct probe_point *pp = p->points.items[j];
-
-		if (!expand_point(el, p, pp, el->s) && !expand_point(el, p, pp, &el->sess->library))
-			p->points.items[kept++] = pp;
-	}
-	p->points.len = kept;
+	if (!expand_point(el, p, pp, el->s) && !expand_point(el, p, pp, &el->sess->library))
+		return 0;
+	if (!pp->sufficient)
+		return 1;
+	resolve_probes(el, probes);
+	return el->s->derived.len > derived ? 2 : 1;
 }
 
 /* ---- the pass ---- */
@@ -875,28 +878,44 @@ static void resolve_probes(struct elab *el, int from)
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];
-		int first = s->derived.len, errors = diag_errors;
+		int first, errors = diag_errors, kept = 0, expanded;
+		VEC(struct derived_probe *) mine = {0};
 
 		if (p->resolved)
 			continue;
-		expand_aliases(el, p);
-		if (!p->points.len)
-			continue;
+		p->resolved = 1;
+		/* In order, so that '!' ends the list where it first resolves. */
 		for (int j = 0; j < p->points.len; j++) {
-			struct derived_probe *dp = xcalloc(1, sizeof(*dp));
+			struct probe_point *pp = p->points.items[j];
+			struct derived_probe *dp;
 
+			if ((expanded = expand_alias(el, p, pp))) {
+				if (expanded == 2)
+					break;
+				continue;
+			}
+			p->points.items[kept++] = pp;
+			dp = xcalloc(1, sizeof(*dp));
 			dp->probe = p;
-			dp->point = p->points.items[j];
-			if (resolve_probe_point(dp->point, dp, &ctx) != 0) {
+			dp->point = pp;
+			if (resolve_probe_point(pp, dp, &ctx) != 0) {
 				free(dp);
 				continue;
 			}
-			dp->index = s->derived.len;
-			vec_push(&s->derived, dp);
-			if (dp->point->sufficient)
+			vec_push(&mine, dp);
+			if (pp->sufficient)
 				break;	/* '!': the rest are alternatives */
 		}
-		p->resolved = 1;
+		p->points.len = kept;
+		/* (after any alias resolved above, so p's own are side by side) */
+		first = s->derived.len;
+		for (int j = 0; j < mine.len; j++) {
+			mine.items[j]->index = s->derived.len;
+			vec_push(&s->derived, mine.items[j]);
+		}
+		free(mine.items);
+		if (!kept)
+			continue;
 		if (s->derived.len == first && diag_errors > errors)
 			continue;	/* its points failed: the handler's errors would only echo that */
 		if (count_units(s, first) > 1 &&
