@@ -40,6 +40,14 @@ struct dwarf_image {
 	uint64_t jiffies_addr;	/* the kernel's, for static data (DW_OP_addr) */
 	VEC(struct unit_index *) units;	/* see unit_index() */
 	char **where;		/* the kernel's: funcs[i]'s "file:line" (see where_index) */
+	struct type_memo *types;	/* dwarf_find_type's answers so far */
+	int ntypes;
+};
+
+/* A type found by name: tapsets @cast to the same types many times. */
+struct type_memo {
+	char *name;
+	Dwarf_Die die;
 };
 
 static const Dwfl_Callbacks offline_callbacks = {
@@ -725,6 +733,15 @@ int dwarf_complete_type(struct dwarf_image *im, Dwarf_Die *type)
 	return -1;
 }
 
+static int remember_type(struct dwarf_image *im, const char *name, const Dwarf_Die *die)
+{
+	im->types = xrealloc(im->types, (im->ntypes + 1) * sizeof(*im->types));
+	im->types[im->ntypes].name = xstrdup(name);
+	im->types[im->ntypes].die = *die;
+	im->ntypes++;
+	return 0;
+}
+
 /* A definition named name with one of the tags, among the units' top
  * levels: the first unit that has one (the kernel's common types are in
  * the first few).  0, or -1. */
@@ -735,10 +752,16 @@ int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *out)
 	Dwarf_Off off = 0;
 	Dwarf_Die cu;
 
+	for (int i = 0; i < im->ntypes; i++) {
+		if (!strcmp(im->types[i].name, name)) {
+			*out = im->types[i].die;
+			return 0;
+		}
+	}
 	while (next_unit(im, &off, &cu))
 		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
 			if (find_definition(&cu, tags[i], name, out) == 0)
-				return 0;
+				return remember_type(im, name, out);
 	return -1;
 }
 

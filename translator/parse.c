@@ -337,7 +337,8 @@ static struct expr *parse_unary(struct parser *ps)
 			error_at(ps, &tok, "'%s' needs a variable", tok.text);
 		return e;
 	}
-	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT && ps->next.text[0] == '$') {
+	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT &&
+	    (ps->next.text[0] == '$' || !strcmp(ps->next.text, "@cast") || !strcmp(ps->next.text, "@var"))) {
 		struct expr *e;
 
 		advance(ps);
