@@ -228,14 +228,18 @@ static void stp_unlock_globals(const struct stp_probe *p)
  * is in `state`, and never nests inside another hit on the same CPU.
  * regs are the registers the probe saw (NULL for begin, end and timers):
  * target variables are read from them.  unit: which of a kprobe's symbols
- * hit (pp() and addr() name it), or -1.
+ * hit (pp() and addr() name it), or -1.  Interrupts are off while it runs,
+ * as in a kprobe: an interrupt's own hits (irq_handler.*, a kmem:kfree in
+ * the softirq on its way out) would otherwise find the CPU busy and be
+ * skipped.
  */
 static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_regs *regs,
 			       void (*handler)(struct stp_context *c), void *entry_data, int unit)
 {
 	struct stp_context *c;
+	unsigned long flags;
 
-	preempt_disable();
+	local_irq_save(flags);
 	if (stp_script() != state)
 		goto out;
 	c = stp_contexts[smp_processor_id()];
@@ -269,7 +273,7 @@ static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_r
 busy:
 	atomic_dec(&c->busy);
 out:
-	preempt_enable();
+	local_irq_restore(flags);
 }
 
 static void stp_probe_run_regs(const struct stp_probe *p, int state, struct pt_regs *regs)

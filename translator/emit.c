@@ -1016,10 +1016,15 @@ static void emit_globals(struct emitter *em)
 		else
 			line(em, "static int64_t g_%s%s%s;", g->cname, init ? " = " : "", init ? init : "");
 		line(em, "static DEFINE_RWLOCK(lock_%s);", g->cname);
-		if (g->cname == g->name)	/* not a renamed private one */
+		/* not a renamed private one, nor named as a kernel macro
+		 * (memory.stp's VM_FAULT_*), which the macro would expand */
+		if (g->cname == g->name) {
+			line(em, "#ifndef %s", g->name);
 			line(em, "module_param_cb(%s, &stp_param_%s_ops, %sg_%s, 0);", g->name,
 			     g->type == TYPE_STRING ? "string" : "long", g->type == TYPE_STRING ? "" : "&",
 			     g->cname);
+			line(em, "%s", "#endif");
+		}
 		free(init);
 	}
 	if (s->globals.len)
