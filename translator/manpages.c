@@ -10,27 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Text as roff reads it literally: backslashes escaped, no line taken
- * for a request, a blank line a new paragraph. */
+/* n bytes of text inside a line (a name, a sentence): backslashes escaped. */
+static void add_roff_inline(struct strbuf *sb, const char *text, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '\\')
+			sb_add(sb, "\\e");
+		else
+			sb_addc(sb, text[i]);
+	}
+}
+
+/* Text as roff reads it literally: each line escaped and never taken for
+ * a request, a blank line a new paragraph. */
 static void add_roff_text(struct strbuf *sb, const char *text)
 {
-	int at_line_start = 1;
-
-	for (const char *p = text; *p; p++) {
-		if (at_line_start && *p == '\n') {
+	for (const char *line = text, *end; *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if (end == line) {
 			sb_add(sb, ".PP\n");
 			continue;
 		}
-		if (at_line_start && (*p == '.' || *p == '\''))
+		if (*line == '.' || *line == '\'')
 			sb_add(sb, "\\&");
-		if (*p == '\\')
-			sb_add(sb, "\\e");
-		else
-			sb_addc(sb, *p);
-		at_line_start = *p == '\n';
-	}
-	if (!at_line_start)
+		add_roff_inline(sb, line, end - line);
 		sb_addc(sb, '\n');
+	}
 }
 
 static const char *base_name(const char *path)
@@ -48,12 +53,10 @@ static void add_header(struct strbuf *sb, const char *kind, const char *name, co
 	for (const char *p = kind; *p; p++)
 		sb_addc(sb, *p - 'a' + 'A');
 	sb_add(sb, "::");
-	add_roff_text(sb, name);
-	sb->buf[--sb->len] = 0;		/* (the newline) */
+	add_roff_inline(sb, name, strlen(name));
 	sb_add(sb, "\" 3stap \"\" \"stap\" \"SystemTap Tapset Reference\"\n.SH NAME\n");
 	sb_printf(sb, "%s::", kind);
-	add_roff_text(sb, name);
-	sb->buf[--sb->len] = 0;
+	add_roff_inline(sb, name, strlen(name));
 	sb_add(sb, " \\- ");
 	add_roff_text(sb, summary);
 }
@@ -121,7 +124,7 @@ static int function_page(const char *dir, struct function **fns, int n)
 {
 	struct strbuf sb = {0};
 	struct doc_comment *docs = xcalloc(n, sizeof(*docs));
-	int rc = 0;
+	int rc;
 
 	for (int i = 0; i < n; i++)
 		doc_comment_of(&fns[i]->loc, "sfunction", fns[i]->name, &docs[i]);
@@ -158,7 +161,8 @@ static int alias_page(const char *dir, const struct probe_alias *a)
 	int rc;
 
 	doc_comment_of(&a->loc, "probe", a->name->text, &doc);
-	add_header(&sb, "probe", a->name->text, base_name(a->loc.src->name), doc.summary ? doc.summary : "(no doc comment)");
+	add_header(&sb, "probe", a->name->text, base_name(a->loc.src->name),
+		   doc.summary ? doc.summary : "(no doc comment)");
 	sb_add(&sb, ".SH SYNOPSIS\n.nf\n.B ");
 	add_roff_text(&sb, a->name->text);
 	sb_add(&sb, ".fi\n");
