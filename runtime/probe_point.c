@@ -72,6 +72,21 @@ static bool stp_pp_fill_in(char *out, size_t size, const char *text, const char 
 	return true;
 }
 
+/* function("NAME") in text becomes function("NAME@where"), unless it
+ * names a file already. */
+static void stp_pp_add_where(char *out, size_t size, const char *text, const char *where)
+{
+	const char *arg = strstr(text, "function(\""), *end;
+
+	if (!arg)
+		return;
+	arg += strlen("function(\"");
+	end = arg + strcspn(arg, "@\"");
+	if (*end != '"')
+		return;
+	snprintf(out, size, "%.*s@%s%s", (int)(end - text), text, where, end);
+}
+
 /*
  * pp(): the probe point as the script wrote it, except that a pattern
  * naming functions or modules becomes the one this hit is in, so that
@@ -100,6 +115,10 @@ static __maybe_unused void stp_probe_point(const struct stp_context *c, char *ou
 	strscpy(step, out, sizeof(step));
 	if (!stp_pp_fill_in(out, size, step, "function(\"", sym, strlen(sym)))
 		stp_pp_fill_in(out, size, step, "statement(\"", sym, strlen(sym));
+	if (p->wheres && p->wheres[c->unit]) {
+		strscpy(step, out, sizeof(step));
+		stp_pp_add_where(out, size, step, p->wheres[c->unit]);
+	}
 }
 
 /* The name in the first `key`"NAME..." of text, up to an '@' or the

@@ -47,6 +47,7 @@ struct stp_probe {
 	bool wildcard;			/* from a pattern: some may fail */
 	struct stp_kprobe *kprobes;	/* nsymbols of them, while registered */
 	const unsigned int *offsets;	/* kernel.statement: into each symbol, or NULL */
+	const char *const *wheres;	/* kernel.function: each one's "FILE:LINE" (or NULL), for pp() */
 	const unsigned long *addresses;	/* .absolute: nsymbols addresses, instead of symbols */
 	/* kretprobes with @entry: saves entry_size bytes of values at entry */
 	void (*entry_handler)(struct stp_context *c);

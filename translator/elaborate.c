@@ -847,6 +847,9 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 					vec_push(&one->offsets, dp->offsets.items[k]);
 				if (dp->lines.len)
 					vec_push(&one->lines, dp->lines.items[k]);
+				memset(&one->wheres, 0, sizeof(one->wheres));
+				if (dp->wheres.len)
+					vec_push(&one->wheres, dp->wheres.items[k]);
 			}
 			vec_push(&q->points, dp->point);
 			q->body = stmt_clone(p->body);

@@ -326,6 +326,25 @@ static int match_functions(const struct kfunc_table *t, struct function_query *q
 	return matched;
 }
 
+/* Each function's "FILE:LINE", which pp() shows as SystemTap does:
+ * kernel.function("vfs_read@fs/read_write.c:450").  Inline copies (and
+ * every function, without debug information) have none. */
+static void add_wheres(struct derived_probe *dp, const struct probe_context *ctx)
+{
+	int functions = dp->inline_from ? dp->inline_from : dp->symbols.len, found = 0;
+
+	for (int i = 0; i < dp->symbols.len; i++) {
+		char *where = i < functions ? dwarf_function_where(ctx, dp->module, dp->symbols.items[i]) : NULL;
+
+		found |= where != NULL;
+		vec_push(&dp->wheres, where);
+	}
+	if (!found) {
+		free(dp->wheres.items);
+		memset(&dp->wheres, 0, sizeof(dp->wheres));
+	}
+}
+
 static void say_no_match(const struct kfunc_table *t, const struct function_query *q)
 {
 	const char *similar[5];
@@ -529,6 +548,8 @@ static int resolve_kernel_function(struct probe_point *pp, struct derived_probe 
 		fprintf(stderr, "%s: %d of %d matching functions skipped: %s\n", pp->text, skipped, matched,
 			why_skipped.buf);
 	if (dp->symbols.len) {
+		if (!q.statement)
+			add_wheres(dp, ctx);
 		free(why_skipped.buf);
 		return 1;
 	}

@@ -113,6 +113,18 @@ void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 		free(module);
 	}
 	sb_add(sb, "\n};");
+	if (dp->wheres.len) {	/* kernel.function: for pp() */
+		sb_printf(sb, "\nstatic const char *const dp_%d_wheres[] = {", dp->index);
+		for (int i = 0; i < dp->wheres.len; i++) {
+			sb_add(sb, "\n\t");
+			if (dp->wheres.items[i])
+				sb_add_quoted(sb, dp->wheres.items[i]);
+			else
+				sb_add(sb, "NULL");
+			sb_addc(sb, ',');
+		}
+		sb_add(sb, "\n};");
+	}
 	if (dp->offsets.len) {	/* kernel.statement: where in each function */
 		sb_printf(sb, "\nstatic const unsigned int dp_%d_offsets[] = {", dp->index);
 		for (int i = 0; i < dp->offsets.len; i++)
@@ -142,6 +154,8 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
 		  dp->wildcard ? "true" : "false");
 	if (dp->offsets.len)
 		sb_printf(sb, ", .offsets = dp_%d_offsets", dp->index);
+	if (dp->wheres.len)
+		sb_printf(sb, ", .wheres = dp_%d_wheres", dp->index);
 	if (dp->entry_saves.len)
 		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %d * sizeof(int64_t)", dp->index,
 			  dp->entry_saves.len);

@@ -26,6 +26,7 @@ struct derived_probe {
 	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
 	VEC(int) lines;		/* kernel.statement: each one's source line */
 	int inline_from;	/* kernel.function("F"): symbols from here on are F's inline copies */
+	string_vec wheres;	/* kernel.function: each one's "FILE:LINE" for pp(), NULL if unknown */
 	VEC(uint64_t) addresses;	/* .absolute: the running kernel's addresses (no symbols) */
 	uint64_t link_address;	/* kernel.statement(ADDR): ADDR in the image, for $vars */
 	const char *procfs_file;	/* procfs: the file under /proc/systemtap/MODULE */
