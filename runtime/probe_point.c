@@ -72,19 +72,20 @@ static bool stp_pp_fill_in(char *out, size_t size, const char *text, const char 
 	return true;
 }
 
-/* function("NAME") in text becomes function("NAME@where"), unless it
- * names a file already. */
+/* function("NAME") or function("NAME@FILE") in text becomes
+ * function("NAME@where"); one that names a line already stays. */
 static void stp_pp_add_where(char *out, size_t size, const char *text, const char *where)
 {
-	const char *arg = strstr(text, "function(\""), *end;
+	const char *arg = strstr(text, "function(\""), *at, *end;
 
 	if (!arg)
 		return;
 	arg += strlen("function(\"");
-	end = arg + strcspn(arg, "@\"");
+	at = arg + strcspn(arg, "@\"");
+	end = at + strcspn(at, ":\"");
 	if (*end != '"')
 		return;
-	snprintf(out, size, "%.*s@%s%s", (int)(end - text), text, where, end);
+	snprintf(out, size, "%.*s@%s%s", (int)(at - text), text, where, end);
 }
 
 /*

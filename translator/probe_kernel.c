@@ -327,7 +327,8 @@ static int match_functions(const struct kfunc_table *t, struct function_query *q
 }
 
 /* Each function's "FILE:LINE", which pp() shows as SystemTap does:
- * kernel.function("vfs_read@fs/read_write.c:450").  Inline copies (and
+ * kernel.function("vfs_read@fs/read_write.c:450"), also for a point
+ * written "vfs_read@fs/read_write.c".  Inline copies (and
  * every function, without debug information) have none. */
 static void add_wheres(struct derived_probe *dp, const struct probe_context *ctx)
 {
