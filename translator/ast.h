@@ -193,6 +193,7 @@ struct probe {
 	int resolved;		/* pass 2: handled already (a split copy, see split_probe) */
 	int alias_depth;	/* pass 2: aliases expanded to make this probe */
 	const char *alias_name;	/* pass 2: the outermost alias it came from */
+	const struct probe_point *user_point;	/* pass 2: the point that named that alias */
 	/* pass 2: globals the handler touches, directly or through calls */
 	VEC(struct symbol *) reads, writes;
 	VEC(struct function *) calls;

@@ -9,6 +9,7 @@
 #include "autoprint.h"
 #include "builtins.h"
 #include "parse.h"
+#include "privilege.h"
 #include "probes.h"
 
 #include <fnmatch.h>
@@ -220,12 +221,28 @@ static int in_user_script(const struct elab *el, const struct loc *loc)
 	return loc->src == el->s->sources.items[0];
 }
 
-/* Embedded C in the user's own script needs -g; the library may use it. */
+/* Resolves f for a call: from the user's script, what f leads to in the
+ * library that the privilege refuses is reported at that call. */
+static void resolve_function_for(struct elab *el, struct function *f, struct expr *call)
+{
+	struct expr *saved = el->user_call;
+
+	if (in_user_script(el, &call->loc))
+		el->user_call = call;
+	resolve_function(el, f);
+	el->user_call = saved;
+}
+
+/* Embedded C in the user's own script needs -g (and so stapdev); the
+ * library may use it. */
 static void check_guru(struct elab *el, const struct loc *loc, const char *what)
 {
-	if (el->sess->guru_mode || !in_user_script(el, loc))
+	if (!in_user_script(el, loc))
 		return;
-	sem_error(loc, "%s needs guru mode (stap -g)", what);
+	if (el->sess->privilege != PRIV_STAPDEV)
+		privilege_refuse_embedded(el, loc, what);
+	else if (!el->sess->guru_mode)
+		sem_error(loc, "%s needs guru mode (stap -g)", what);
 }
 
 static void resolve_call(struct elab *el, struct expr *e)
@@ -255,15 +272,14 @@ static void resolve_call(struct elab *el, struct expr *e)
 		diag_also(&f->loc);
 		return;
 	}
-	/* A library function that is unsafe in some contexts says so. */
-	if (f->embedded && strstr(f->embedded, "/* guru */") && !el->sess->guru_mode)
-		sem_error(&e->loc, "'%s' needs guru mode (stap -g)", f->name);
+	/* A library function says in pragma comments where it is safe. */
+	privilege_allows_call(el, e, f);
 	e->func = f;
 	if (el->func)
 		add_unique(&el->func->calls, f);
 	else
 		add_unique(&el->probe->calls, f);
-	resolve_function(el, f);
+	resolve_function_for(el, f, e);
 }
 
 /* An array must be a global, used as an array everywhere, always with
@@ -385,6 +401,9 @@ static void check_target_write(struct elab *el, struct expr *e)
 		sem_error(&e->lhs->loc, "target variable %s cannot be written", e->lhs->name);
 	else if (!append && (e->kind != EX_ASSIGN || strcmp(e->op, "=")))
 		sem_error(&e->loc, "a target variable can only be assigned with '='%s", a->append ? " or '.='" : "");
+	else if (a->write_needs_guru && el->sess->privilege != PRIV_STAPDEV)
+		sem_error(&e->lhs->loc, "writing target variable %s is not allowed for --privilege=%s "
+			  "(it needs stapdev and -g)", e->lhs->name, privilege_name(el->sess->privilege));
 	else if (a->write_needs_guru && !el->sess->guru_mode)
 		sem_error(&e->lhs->loc, "writing target variable %s needs guru mode (stap -g)", e->lhs->name);
 }
@@ -406,6 +425,8 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 		resolve_expr(el, e->args.items[0], 0);
 	if (el->sess->dump)	/* listing the library makes no code: no debug information needed */
 		return 1;
+	if (!privilege_allows_target(el, e, quiet))
+		return 0;
 	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var"))
 		return dwarf_resolve_cast_or_var(&ctx, e, quiet);
 	if (dp && dp->provider->resolve_target)
@@ -517,6 +538,7 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		for (int i = 0; i < e->args.len; i++)
 			resolve_expr(el, e->args.items[i], i == 0 && e->name[0] == '@');
 		resolve_call(el, e);
+		privilege_check_format(el, e);
 		if (e->builtin && (e->builtin->id == BI_HIST_LINEAR || e->builtin->id == BI_HIST_LOG))
 			note_histogram(e);
 		break;
@@ -730,7 +752,8 @@ static int alias_matches(const struct probe_alias *a, const struct probe_point *
 
 /* The alias's probe for one use: its points, and its body before (or,
  * for +=, after) the user's. */
-static struct probe *alias_probe(const struct probe_alias *a, const struct probe *use)
+static struct probe *alias_probe(const struct probe_alias *a, const struct probe *use,
+				 const struct probe_point *pp)
 {
 	struct probe *q = xcalloc(1, sizeof(*q));
 	struct stmt *body = stmt_new(ST_BLOCK, use->loc);
@@ -745,6 +768,7 @@ static struct probe *alias_probe(const struct probe_alias *a, const struct probe
 	q->loc = use->loc;
 	q->alias_depth = use->alias_depth + 1;
 	q->alias_name = use->alias_name ? use->alias_name : a->name->text;
+	q->user_point = use->user_point ? use->user_point : pp;
 	return q;
 }
 
@@ -764,7 +788,7 @@ static int expand_point(struct elab *el, struct probe *p, struct probe_point *pp
 		}
 		if (from == &el->sess->library)
 			take_library_file(el, a->name->loc.src);
-		vec_push(&el->s->probes, alias_probe(a, p));
+		vec_push(&el->s->probes, alias_probe(a, p, pp));
 		matched++;
 	}
 	return matched;
@@ -857,6 +881,7 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 			q->loc = p->loc;
 			q->alias_depth = p->alias_depth;
 			q->alias_name = p->alias_name;
+			q->user_point = p->user_point;
 			q->resolved = 1;
 			one->probe = q;
 			vec_push(&s->probes, q);
@@ -881,7 +906,7 @@ static void resolve_probes(struct elab *el, int from)
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];
-		int first, errors = diag_errors, kept = 0, expanded;
+		int first, errors = diag_errors, kept = 0, expanded, refused = el->quiet_refusals;
 		VEC(struct derived_probe *) mine = {0};
 
 		if (p->resolved)
@@ -901,7 +926,7 @@ static void resolve_probes(struct elab *el, int from)
 			dp = xcalloc(1, sizeof(*dp));
 			dp->probe = p;
 			dp->point = pp;
-			if (resolve_probe_point(pp, dp, &ctx) != 0) {
+			if (resolve_probe_point(pp, dp, &ctx) != 0 || !privilege_allows_point(el, p, pp, dp)) {
 				free(dp);
 				continue;
 			}
@@ -921,6 +946,10 @@ static void resolve_probes(struct elab *el, int from)
 			continue;
 		if (s->derived.len == first && diag_errors > errors)
 			continue;	/* its points failed: the handler's errors would only echo that */
+		if (s->derived.len == first && el->quiet_refusals > refused) {
+			p->points.len = 0;	/* optional points the privilege refused: no probe */
+			continue;
+		}
 		if (count_units(s, first) > 1 &&
 		    (expr_find(p->cond, is_target_use) || stmt_find(p->body, is_target_use)))
 			split_probe(el, p, first);
@@ -1036,6 +1065,28 @@ static void add_autoprint_probes(struct elab *el)
 			vec_push(&s->probes, synthetic.probes.items[j]);
 		g->is_read = 1;
 	}
+	resolve_probes(el, first);
+	number_probes(s);
+}
+
+/* stap -T SECONDS: a timer probe that ends the script then; -p2 shows
+ * it with the script's own. */
+static void add_timeout_probe(struct elab *el)
+{
+	struct script *s = el->s;
+	struct script synthetic = {0};
+	struct source *src;
+	int first = s->probes.len;
+
+	if (!el->sess->timeout_s)
+		return;
+	src = xcalloc(1, sizeof(*src));
+	src->name = xstrdup("<stap -T>");
+	src->text = xasprintf("probe timer.s(%d) { exit() }\n", el->sess->timeout_s);
+	if (parse_source(&synthetic, src, &el->sess->pp_env, &el->sess->macros))
+		return;	/* reported; a bug of ours */
+	for (int j = 0; j < synthetic.probes.len; j++)
+		vec_push(&s->probes, synthetic.probes.items[j]);
 	resolve_probes(el, first);
 	number_probes(s);
 }
@@ -1157,6 +1208,7 @@ int pass2_elaborate(struct session *sess)
 			diag("semantic", NULL, "no probes found");
 		return -1;
 	}
+	add_timeout_probe(&el);
 	infer_types(&el);
 	if (type_global_settings(&el))
 		infer_types(&el);

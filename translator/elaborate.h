@@ -19,6 +19,11 @@ struct elab {
 	int report;		/* final round: report mismatches */
 	VEC(const struct source *) taken_files;	/* library files in the script */
 	int pure_write;		/* the next variable is assigned, not read */
+	/* privilege checks (privilege.c) */
+	struct expr *user_call;		/* the user's call that led into the library */
+	const struct expr *refused_call;	/* ... already reported as refused */
+	VEC(const struct probe_point *) refused_points;	/* the user's, reported */
+	int quiet_refusals;		/* optional points refused without a word */
 };
 
 /* "semantic error: ..." at loc, with its source line. */

@@ -8,6 +8,7 @@
 #include "builtins.h"
 #include "emit.h"
 #include "regex.h"
+#include "privilege.h"
 #include "probes.h"
 
 #include <string.h>
@@ -1095,7 +1096,12 @@ static void emit_header(struct emitter *em)
 		free(d);
 	}
 	line(em, "#define STP_SCRIPT_NAME %s", quoted(name));
+	if (sess->bulk_mode)
+		line(em, "#define STP_BULKMODE 1");	/* -b: a relay file per CPU, read raw */
 	line(em, "#include \"runtime.h\"");
+	line(em, "%s", "");
+	/* staprun lets only users of this group (or above) run the module */
+	line(em, "MODULE_INFO(stap_privilege, %s);", quoted(privilege_name(sess->privilege)));
 	line(em, "%s", "");
 	emit_module_symbols(em);
 }

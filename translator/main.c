@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include "parse.h"
+#include "privilege.h"
 #include "remote_qemu.h"
 #include "tracepoints.h"
 
@@ -35,7 +36,13 @@ static void usage(FILE *out)
 	      "  -k               keep the temporary build directory\n"
 	      "  -m NAME          name the module NAME\n"
 	      "  -r RELEASE       build for kernel RELEASE (default: the running kernel)\n"
-	      "  -o FILE          write the script's output to FILE\n"
+	      "  -o FILE          write the script's output to FILE (strftime %% patterns expanded)\n"
+	      "  -S SIZE[,N]      with -o: write FILE.0, FILE.1..., SIZE MB each, keep the last N\n"
+	      "  -b               bulk mode: one raw output file per CPU (see stap-merge)\n"
+	      "  -s NUM           NUM MB of output buffer per CPU\n"
+	      "  -F               flight recorder: keep only the latest output (with -o: files,\n"
+	      "                   else in memory, detached: reattach with staprun -A)\n"
+	      "  -T SECONDS       end the script after SECONDS\n"
 	      "  -c CMD           run CMD while the script runs; target() is its pid\n"
 	      "  -x PID           target() is PID\n"
 	      "  -D NAME=VALUE    define a C macro for the module (e.g. -D MAXACTION=10000)\n"
@@ -49,8 +56,13 @@ static void usage(FILE *out)
 	      "  --man-pages=DIR  write the tapset reference into DIR (function::NAME.3stap,\n"
 	      "                   probe::NAME.3stap), made from the library's doc comments\n"
 	      "  -u               keep unused functions and globals (no elision)\n"
-	      "  -w               suppress warnings\n"
+	      "  -w               suppress warnings (the translator's and the running module's)\n"
 	      "  -g               guru mode: allow embedded C in the script\n"
+	      "  --privilege=stapusr|stapsys|stapdev\n"
+	      "                   build for the users of that group (default stapdev): stapsys\n"
+	      "                   allows no embedded C, stapusr only begin/end/timer probes and\n"
+	      "                   functions marked unprivileged\n"
+	      "  --unprivileged   the same as --privilege=stapusr\n"
 	      "  --remote=qemu[:KERNEL-IMAGE]\n"
 	      "                   run pass 5 in a throw-away qemu guest of that kernel\n"
 	      "                   (default: the newest /boot/vmlinuz-R with /lib/modules/R/build)\n"
@@ -144,7 +156,10 @@ static int parse_remote(struct session *s, const char *spec)
 	return 0;
 }
 
-enum { OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES };
+enum {
+	OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES,
+	OPT_PRIVILEGE, OPT_UNPRIVILEGED,
+};
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
  * parameter parser passes through unchanged. */
@@ -160,6 +175,61 @@ static int valid_global_setting(const char *arg)
 	return !strpbrk(eq + 1, "\"\n");
 }
 
+/* A whole decimal number from lo to hi. */
+static int parse_count(const char *arg, long lo, long hi, int *value)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < lo || v > hi)
+		return -1;
+	*value = (int)v;
+	return 0;
+}
+
+/* -S SIZE[,N]: MB per file (1 to 4095), and N files kept (1 or more). */
+static int valid_rotation(const char *arg)
+{
+	const char *comma = strchr(arg, ',');
+	char *size = comma ? xstrndup(arg, comma - arg) : xstrdup(arg);
+	int v, ok = parse_count(size, 1, 4095, &v) == 0;
+
+	free(size);
+	return ok && (!comma || parse_count(comma + 1, 1, INT32_MAX, &v) == 0);
+}
+
+/* A path the qemu guest shares with us read-write: an absolute one under
+ * /tmp or /var/tmp, without "..". */
+static int guest_writable_path(const char *path)
+{
+	return (!strncmp(path, "/tmp/", 5) || !strncmp(path, "/var/tmp/", 9)) && !strstr(path, "/../") &&
+	       strcmp(path + strlen(path) - 3, "/..");
+}
+
+static int check_option_combinations(struct session *s)
+{
+	if (s->guru_mode && s->privilege != PRIV_STAPDEV) {
+		fprintf(stderr, "stap: guru mode (-g) is not allowed for --privilege=%s (only for stapdev)\n",
+			privilege_name(s->privilege));
+		return -1;
+	}
+	if (s->rotate && !s->output_file) {
+		fputs("stap: -S needs -o FILE (the output files to switch between)\n", stderr);
+		return -1;
+	}
+	/* With --remote=qemu, stapio writes these files in the guest. */
+	if (s->remote && (s->rotate || s->bulk_mode || (s->flight_recorder && s->output_file)) &&
+	    (!s->output_file || !guest_writable_path(s->output_file))) {
+		fprintf(stderr, "stap: with --remote=qemu, %s writes its output files in the guest: -o must "
+			"name a file under /tmp or /var/tmp (absolute), which the guest shares\n",
+			s->rotate ? "-S" : s->bulk_mode ? "-b" : "-F");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_options(struct session *s, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -170,13 +240,16 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "dump-functions", no_argument, NULL, OPT_DUMP_FUNCTIONS },
 		{ "dump-probe-aliases", no_argument, NULL, OPT_DUMP_ALIASES },
 		{ "man-pages", required_argument, NULL, OPT_MAN_PAGES },
+		{ "privilege", required_argument, NULL, OPT_PRIVILEGE },
+		{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char shortopts[] = "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghVbs:S:FT:";
 	int c;
 
 	/* GNU getopt's permutation, as SystemTap has it: "stap script.stp -c CMD"
 	 * takes -c as an option; script arguments that start with '-' follow "--". */
-	while ((c = getopt_long(argc, argv, "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -227,6 +300,37 @@ static int parse_options(struct session *s, int argc, char **argv)
 			break;
 		case 'w': s->suppress_warnings = 1; break;
 		case 'g': s->guru_mode = 1; break;
+		case 'b': s->bulk_mode = 1; break;
+		case 'F': s->flight_recorder = 1; break;
+		case 's':
+			if (parse_count(optarg, 1, 4095, &s->buffer_mb) < 0) {
+				fprintf(stderr, "stap: -s takes a buffer size in MB, 1 to 4095, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case 'S':
+			if (!valid_rotation(optarg)) {
+				fprintf(stderr, "stap: -S takes SIZE[,N]: MB per output file and how many "
+					"files to keep, not '%s'\n", optarg);
+				return -1;
+			}
+			s->rotate = optarg;
+			break;
+		case 'T':
+			if (parse_count(optarg, 1, INT32_MAX, &s->timeout_s) < 0) {
+				fprintf(stderr, "stap: -T takes a number of seconds, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case OPT_PRIVILEGE:
+			s->privilege = privilege_parse(optarg);
+			if (s->privilege < 0) {
+				fprintf(stderr, "stap: --privilege takes stapusr, stapsys or stapdev, not '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_UNPRIVILEGED: s->privilege = PRIV_STAPUSR; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);
@@ -250,6 +354,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 			return -1;
 		}
 	}
+	if (check_option_combinations(s) < 0)
+		return -1;
 	if (!s->script_text && !s->list_pattern && !s->dump) {
 		if (optind >= argc) {
 			fputs("stap: no script given (a file, '-' for standard input, or -e SCRIPT)\n", stderr);
@@ -356,7 +462,7 @@ static void setup_pp_env(struct session *s)
 	env->arch = "x86_64";
 	env->runtime = "kernel";
 	env->systemtap_v = STAP_COMPAT_VERSION;
-	env->privilege = "stapdev";
+	env->privilege = privilege_name(s->privilege);
 	env->guru_mode = s->guru_mode;
 	env->args = s->args.items;
 	env->nargs = s->args.len;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
@@ -56,19 +57,47 @@ static char *find_tool(struct session *s, const char *name, const char *build_di
 	return xstrdup(name);
 }
 
+/* Whether stapio, not stap, writes the -o files: -S, -b and -F (with
+ * --remote=qemu, in the guest, under the /tmp it shares with us). */
+static int stapio_writes_output(const struct session *s)
+{
+	return s->output_file && (s->rotate || s->bulk_mode || s->flight_recorder);
+}
+
+/* -vv: the command stap runs, on standard error. */
+static void show_command(char **argv)
+{
+	fputs("Running", stderr);
+	for (int i = 0; argv[i]; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fputc('\n', stderr);
+}
+
 /* staprun's command line; output_file only when staprun writes it. */
 static char **staprun_argv(struct session *s, const char *output_file)
 {
-	char **argv = xcalloc(16 + s->global_settings.len, sizeof(*argv));
+	char **argv = xcalloc(24 + s->global_settings.len, sizeof(*argv));
 	int n = 0;
 
 	argv[n++] = find_tool(s, "staprun", "staprun");
 	for (int i = 0; i < s->verbose && i < 3; i++)
 		argv[n++] = "-v";
+	if (s->suppress_warnings)
+		argv[n++] = "-w";
 	if (output_file) {
 		argv[n++] = "-o";
 		argv[n++] = (char *)output_file;
 	}
+	if (s->rotate) {
+		argv[n++] = "-S";
+		argv[n++] = (char *)s->rotate;
+	}
+	if (s->buffer_mb) {
+		argv[n++] = "-b";
+		argv[n++] = xasprintf("%d", s->buffer_mb);
+	}
+	if (s->flight_recorder)
+		argv[n++] = "-F";
 	if (s->target_cmd) {
 		argv[n++] = "-c";
 		argv[n++] = (char *)s->target_cmd;
@@ -81,6 +110,8 @@ static char **staprun_argv(struct session *s, const char *output_file)
 	for (int i = 0; i < s->global_settings.len; i++)	/* -G NAME=VALUE */
 		argv[n++] = s->global_settings.items[i];
 	argv[n] = NULL;
+	if (s->verbose >= 2)
+		show_command(argv);
 	return argv;
 }
 
@@ -134,15 +165,30 @@ static int run_local(struct session *s)
 	return exit_code(status) ? -1 : 0;
 }
 
+/* -o FILE's strftime(3) patterns (%Y...), expanded as stapio does. */
+static char *expand_output_name(const char *name)
+{
+	char buf[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!strchr(name, '%') || !localtime_r(&now, &tm) || !strftime(buf, sizeof(buf), name, &tm))
+		return xstrdup(name);
+	return xstrdup(buf);
+}
+
 static int open_output(struct session *s)
 {
+	char *name;
 	int fd;
 
 	if (!s->output_file)
 		return 1;
-	fd = open(s->output_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	name = expand_output_name(s->output_file);
+	fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (fd < 0)
-		fprintf(stderr, "stap: cannot open %s: %s\n", s->output_file, strerror(errno));
+		fprintf(stderr, "stap: cannot open %s: %s\n", name, strerror(errno));
+	free(name);
 	return fd;
 }
 
@@ -181,7 +227,7 @@ static int run_remote(struct session *s)
 	struct guest *g;
 	char **argv;
 
-	out_fd = open_output(s);
+	out_fd = stapio_writes_output(s) ? 1 : open_output(s);
 	if (out_fd < 0)
 		return -1;
 	sigemptyset(&sa.sa_mask);
@@ -195,7 +241,8 @@ static int run_remote(struct session *s)
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
-	argv = staprun_argv(s, NULL);
+	/* main.c made sure such an -o is a path the guest can write */
+	argv = staprun_argv(s, stapio_writes_output(s) ? s->output_file : NULL);
 	rc = guest_run(g, cwd, argv, out_fd, 2, &interrupted, s->remote_timeout, &status, &err);
 	if (rc < 0)
 		fprintf(stderr, "stap: %s\n", err);

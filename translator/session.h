@@ -35,6 +35,12 @@ struct session {
 	int dump;			/* --dump-functions / --dump-probe-aliases / --man-pages */
 	const char *man_dir;		/* --man-pages=DIR */
 	VEC(char *) global_settings;	/* -G NAME=VALUE */
+	int privilege;			/* --privilege / --unprivileged: enum privilege */
+	int bulk_mode;			/* -b: one output file per CPU (STP_BULKMODE) */
+	int buffer_mb;			/* -s N: relay buffer MB per CPU, staprun -b N; 0: default */
+	const char *rotate;		/* -S SIZE[,N]: staprun -S, rotate the -o files */
+	int flight_recorder;		/* -F: staprun -F */
+	int timeout_s;			/* -T SECONDS: a timer probe ends the script; 0: none */
 
 	struct pp_env pp_env;		/* what %( conditionals see */
 	struct macro_table macros;	/* the library's @define macros */
