@@ -17,12 +17,12 @@ SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer
 TRANSLATOR_SRCS = $(sort $(wildcard translator/*.c))
 TRANSLATOR_HDRS = $(wildcard translator/*.h)
 STAPRUN_SRCS = $(sort $(wildcard staprun/*.c))
-STAPIO_SRCS = $(sort $(wildcard stapio/*.c))
+STAPIO_SRCS = $(sort $(filter-out stapio/stap-merge.c,$(wildcard stapio/*.c)))
 RUNTIME_HDRS = runtime/stp_msgs.h
 
 # stap sits at the top so ./stap works; the others live beside their
 # sources (staprun/ and stapio/ are directories).
-BINARIES = stap staprun/staprun stapio/stapio guest/stap-guest-agent guest/stap-qemu
+BINARIES = stap staprun/staprun stapio/stapio stapio/stap-merge guest/stap-guest-agent guest/stap-qemu
 
 all: $(BINARIES)
 
@@ -37,10 +37,13 @@ build/asan/stap: $(TRANSLATOR_SRCS) $(TRANSLATOR_HDRS)
 	$(CC) $(WARNINGS) -Wno-format-truncation -O1 -g $(SANITIZE) -o $@ $(TRANSLATOR_SRCS) $(DWARF_LIBS)
 
 staprun/staprun: $(STAPRUN_SRCS) $(wildcard staprun/*.h) $(RUNTIME_HDRS)
-	$(CC) $(WARNINGS) $(CFLAGS) -Iruntime -o $@ $(STAPRUN_SRCS)
+	$(CC) $(WARNINGS) $(CFLAGS) -Iruntime -o $@ $(STAPRUN_SRCS) -lcrypto
 
 stapio/stapio: $(STAPIO_SRCS) $(wildcard stapio/*.h) $(RUNTIME_HDRS)
 	$(CC) $(WARNINGS) $(CFLAGS) -pthread -Iruntime -o $@ $(STAPIO_SRCS)
+
+stapio/stap-merge: stapio/stap-merge.c stapio/merge.c stapio/output.c $(wildcard stapio/*.h) $(RUNTIME_HDRS)
+	$(CC) $(WARNINGS) $(CFLAGS) -Iruntime -o $@ stapio/stap-merge.c stapio/merge.c stapio/output.c
 
 guest/stap-guest-agent: guest/agent.c
 	$(CC) $(WARNINGS) $(CFLAGS) -o $@ guest/agent.c
@@ -73,10 +76,12 @@ man: stap
 MANDIR = $(DESTDIR)$(PREFIX)/share/man
 
 install: all man
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/systemtap $(MANDIR)/man1 $(MANDIR)/man3
-	install -m 644 doc/stap.1 $(MANDIR)/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/systemtap $(MANDIR)/man1 \
+		$(MANDIR)/man3 $(MANDIR)/man8
+	install -m 644 $(wildcard doc/*.1) $(MANDIR)/man1
+	install -m 644 $(wildcard doc/*.8) $(MANDIR)/man8
 	install -m 644 build/man/*.3stap $(MANDIR)/man3
-	install -m 755 stap stapio/stapio guest/stap-guest-agent guest/stap-qemu $(DESTDIR)$(PREFIX)/bin
+	install -m 755 stap stapio/stapio stapio/stap-merge guest/stap-guest-agent guest/stap-qemu $(DESTDIR)$(PREFIX)/bin
 	install -m 4755 staprun/staprun $(DESTDIR)$(PREFIX)/bin
 	cp -r runtime tapset $(DESTDIR)$(PREFIX)/share/systemtap/
 

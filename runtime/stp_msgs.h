@@ -12,13 +12,17 @@
  * directory (one per online CPU).  Each relay record is a struct
  * stp_rec_hdr followed by `len` bytes of text; `seq` is global across CPUs,
  * so stapio restores the order in which probes produced their output by
- * merging the per-CPU streams by sequence number.
+ * merging the per-CPU streams by sequence number.  A read() of a relay
+ * file returns whole records only, so a reader that detaches leaves the
+ * next one at a record boundary.  In bulk mode these raw records are what
+ * stapio stores, one file per CPU, for stap-merge to put in order later.
  */
 #ifndef STP_MSGS_H
 #define STP_MSGS_H
 
-/* The uapi header gives user space the same __u32/__u64 as the kernel. */
+/* The uapi headers give user space the same __u32/__u64 as the kernel. */
 #include <linux/types.h>
+#include <linux/ioctl.h>
 
 enum stp_msg_type {
 	/* stapio -> module */
@@ -57,5 +61,21 @@ struct stp_rec_hdr {
 };
 
 #define STP_MSG_MAX_PAYLOAD 2048
+
+/*
+ * How the module's transport is set up, asked with ioctl(STP_IOC_INFO) on
+ * the ctl file: stapio needs it also when it attaches to a module that is
+ * already running (no START, so no message exchange to carry it).
+ */
+#define STP_INFO_BULK		0x1	/* built with stap -b: one file per CPU */
+#define STP_INFO_OVERWRITE	0x2	/* flight recorder: relay overwrites */
+
+struct stp_transport_info {
+	__u32 flags;		/* STP_INFO_* */
+	__u32 n_subbufs;	/* sub-buffers per CPU */
+	__u64 subbuf_size;	/* bytes per sub-buffer */
+};
+
+#define STP_IOC_INFO _IOR('s', 0x51, struct stp_transport_info)
 
 #endif /* STP_MSGS_H */

@@ -3,13 +3,17 @@
  * Kernel side of the stap transport.
  *
  * Output: every record is a struct stp_rec_hdr plus text, written into the
- * current CPU's relay buffer (no-overwrite mode: a full buffer drops the
- * record and counts it).  Records carry a global sequence number so stapio
- * can merge the per-CPU files back into production order.  The trace files
- * are read through our own read(), never relay's (see below).
+ * current CPU's relay buffer.  By default a full buffer drops the record
+ * and counts it; with _stp_overwrite=1 (flight recorder) the oldest
+ * sub-buffer is overwritten instead.  Records carry a global sequence
+ * number so stapio can merge the per-CPU files back into production order.
+ * The trace files are read through our own read(), never relay's (see
+ * below), and it hands out whole records only.
  *
  * Control: a bounded queue of whole messages, read by stapio from the
- * "ctl" file; stapio writes one command (START, STOP) per write().
+ * "ctl" file; stapio writes one command (START, STOP) per write().  One
+ * stapio at a time may hold the ctl file; closing it without STOP
+ * detaches: the script keeps running and a later stapio may attach.
  */
 #include <linux/module.h>
 #include <linux/debugfs.h>
@@ -36,6 +40,24 @@
 
 /* Bytes one ctl read() can hand out at most. */
 #define STP_CTL_READ_MAX (16 * 1024)
+
+/* Set by staprun at load time; see stp_msgs.h and staprun(8). */
+static unsigned int stp_bufsize_mb;
+module_param_named(_stp_bufsize, stp_bufsize_mb, uint, 0444);
+MODULE_PARM_DESC(_stp_bufsize, "relay buffer per CPU in MB (1..4095, 0: default)");
+static bool stp_overwrite;
+module_param_named(_stp_overwrite, stp_overwrite, bool, 0444);
+MODULE_PARM_DESC(_stp_overwrite, "flight recorder: overwrite the oldest output");
+/* Only recorded, for staprun: who loaded the module. */
+static unsigned int stp_loader_uid;
+module_param_named(_stp_uid, stp_loader_uid, uint, 0444);
+MODULE_PARM_DESC(_stp_uid, "real user id of the user who loaded the module");
+static unsigned int stp_loader_gid;
+module_param_named(_stp_gid, stp_loader_gid, uint, 0444);
+MODULE_PARM_DESC(_stp_gid, "real group id of the user who loaded the module");
+
+#define STP_BUFSIZE_MAX_MB 4095
+#define STP_RELAY_MAX_SUBBUFS 64
 
 /* ------------------------------------------------------------------ */
 /* Output records on relay                                            */
@@ -170,27 +192,98 @@ static void stp_relay_release_subbuf(struct rchan_buf *buf,
 	rc->read_pos = 0;
 }
 
-/* Copy out what is committed; returns bytes copied or -EFAULT. */
+/* Overwrite mode: has the writer come round to sub-buffer @n again? */
+static bool stp_relay_lapped(struct rchan_buf *buf, size_t n, size_t produced)
+{
+	/* (Without overwrite, produced == n + n_subbufs means full.) */
+	return stp_overwrite && produced >= n + buf->chan->n_subbufs;
+}
+
+/*
+ * Overwrite mode: the writer has lapped the reader.  Skip to the oldest
+ * sub-buffer that survives (the writer is in the one after the newest
+ * sealed one, i.e. in the slot of `produced`); what was skipped shows up
+ * in stapio as a gap in the sequence numbers.  The count is set directly:
+ * relay_subbufs_consumed() ignores a jump of more than n_subbufs, and in
+ * overwrite mode the writer never looks at it.
+ */
+static void stp_relay_skip_lapped(struct rchan_buf *buf,
+				  struct stp_relay_cpu *rc,
+				  const struct stp_relay_view *v)
+{
+	WRITE_ONCE(buf->subbufs_consumed,
+		   v->produced - buf->chan->n_subbufs + 1);
+	rc->read_pos = 0;
+}
+
+/*
+ * Length of the whole records at the start of @from (@avail bytes) that
+ * fit in @room.  *first is set to the first record's full length.
+ */
+static size_t stp_relay_whole(const void *from, size_t avail, size_t room,
+			      size_t *first)
+{
+	struct stp_rec_hdr hdr;
+	size_t pos = 0, one;
+
+	*first = 0;
+	while (avail - pos >= sizeof(hdr)) {
+		memcpy(&hdr, from + pos, sizeof(hdr));
+		one = sizeof(hdr) + hdr.len;
+		if (!pos)
+			*first = one;
+		if (one > avail - pos || one > room - pos)
+			break;
+		pos += one;
+	}
+	return pos;
+}
+
+/* Why nothing could be copied although bytes are readable. */
+static ssize_t stp_relay_stuck(size_t first, size_t room, size_t avail)
+{
+	if (first > room && first <= avail)
+		return -EMSGSIZE;	/* the caller's buffer is too small */
+	return -EIO;			/* a record overruns its sub-buffer */
+}
+
+/*
+ * Copy out the whole records that are committed; returns bytes copied, or
+ * a negative errno if none could be.  In overwrite mode the writer may
+ * reuse a sub-buffer while we copy from it: what was copied is then
+ * dropped again and the reader moves on to the oldest surviving data.
+ */
 static ssize_t stp_relay_copy(struct rchan_buf *buf, struct stp_relay_cpu *rc,
 			      char __user *ubuf, size_t count)
 {
-	size_t size = buf->chan->subbuf_size, done = 0, n;
-	struct stp_relay_view v;
+	size_t size = buf->chan->subbuf_size, done = 0, n, first;
+	struct stp_relay_view v, after;
 	void *from;
 
 	while (done < count) {
 		stp_relay_look(buf, rc, &v);
+		if (stp_relay_lapped(buf, v.consumed, v.produced)) {
+			stp_relay_skip_lapped(buf, rc, &v);
+			continue;
+		}
 		if (rc->read_pos >= v.end) {
 			if (v.consumed == v.produced)
 				break;
 			stp_relay_release_subbuf(buf, rc);
 			continue;
 		}
-		n = min(count - done, v.end - rc->read_pos);
 		from = buf->start + (v.consumed % buf->chan->n_subbufs) * size +
 		       rc->read_pos;
-		if (copy_to_user(ubuf + done, from, n))
+		n = stp_relay_whole(from, v.end - rc->read_pos, count - done,
+				    &first);
+		if (n && copy_to_user(ubuf + done, from, n))
 			return done ? done : -EFAULT;
+		stp_relay_look(buf, rc, &after);
+		if (stp_relay_lapped(buf, v.consumed, after.produced))
+			continue;	/* torn: skipped on the next round */
+		if (!n)
+			return done ? done : stp_relay_stuck(first, count,
+						v.end - rc->read_pos);
 		done += n;
 		rc->read_pos += n;
 	}
@@ -262,11 +355,50 @@ static int stp_relay_remove_file(struct dentry *dentry)
 	return 0;
 }
 
-/* No subbuf_start callback: relay's default is no-overwrite. */
+/* Without a subbuf_start callback, relay never overwrites. */
 static const struct rchan_callbacks stp_relay_callbacks = {
 	.create_buf_file = stp_relay_create_file,
 	.remove_buf_file = stp_relay_remove_file,
 };
+
+/* Flight recorder: always go on into the next (oldest) sub-buffer. */
+static int stp_relay_subbuf_start_overwrite(struct rchan_buf *buf,
+					    void *subbuf, void *prev_subbuf,
+					    size_t prev_padding)
+{
+	return 1;
+}
+
+static const struct rchan_callbacks stp_relay_callbacks_overwrite = {
+	.subbuf_start = stp_relay_subbuf_start_overwrite,
+	.create_buf_file = stp_relay_create_file,
+	.remove_buf_file = stp_relay_remove_file,
+};
+
+/*
+ * Sub-buffer size and count for _stp_bufsize MB per CPU: at least 64 KiB
+ * per sub-buffer (a record never spans two), at most 64 of them.
+ */
+static int stp_relay_geometry(size_t *subbuf_size, size_t *n_subbufs)
+{
+	size_t total, n;
+
+	*subbuf_size = STP_RELAY_SUBBUF_SIZE;
+	*n_subbufs = STP_RELAY_N_SUBBUFS;
+	if (!stp_bufsize_mb)
+		return 0;
+	if (stp_bufsize_mb > STP_BUFSIZE_MAX_MB) {
+		pr_err("%s: _stp_bufsize=%u: at most %u (MB per CPU)\n",
+		       THIS_MODULE->name, stp_bufsize_mb, STP_BUFSIZE_MAX_MB);
+		return -EINVAL;
+	}
+	total = (size_t)stp_bufsize_mb << 20;
+	n = clamp_t(size_t, total / STP_RELAY_SUBBUF_SIZE, 2,
+		    STP_RELAY_MAX_SUBBUFS);
+	*n_subbufs = n;
+	*subbuf_size = round_down(total / n, PAGE_SIZE);
+	return 0;
+}
 
 static void stp_relay_cpus_init(void)
 {
@@ -358,6 +490,12 @@ static bool stp_ctl_enqueue(u32 type, const void *data, u32 len)
 	return true;
 }
 
+/*
+ * An exit request stays owed until STOP arrives: a stapio that read it but
+ * detached before answering leaves it for the next one (see release).
+ */
+static bool stp_ctl_exit_owed;
+
 static void stp_ctl_send(u32 type, const void *data, u32 len)
 {
 	unsigned long flags;
@@ -367,6 +505,8 @@ static void stp_ctl_send(u32 type, const void *data, u32 len)
 		return;
 	if (stp_ctl_lock_any(&flags)) {
 		queued = stp_ctl_enqueue(type, data, len);
+		if (queued && type == STP_MSG_EXIT_REQUEST)
+			stp_ctl_exit_owed = true;
 		stp_ctl_unlock_any(flags);
 	}
 	if (queued)
@@ -449,8 +589,36 @@ static int stp_ctl_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
+/* Is a message of @type waiting?  Caller holds the lock. */
+static bool stp_ctl_queued(u32 type)
+{
+	unsigned int i;
+
+	for (i = 0; i < stp_ctl_count; i++)
+		if (stp_ctl_slots[(stp_ctl_head + i) % STP_CTL_QUEUE_LEN]
+			    .hdr.type == type)
+			return true;
+	return false;
+}
+
+/* A detaching stapio may have read an exit request it never answered. */
+static void stp_ctl_requeue_exit(void)
+{
+	unsigned long flags;
+	bool queued = false;
+
+	raw_spin_lock_irqsave(&stp_ctl_lock, flags);
+	if (stp_ctl_exit_owed && !stp_ctl_queued(STP_MSG_EXIT_REQUEST))
+		queued = stp_ctl_enqueue(STP_MSG_EXIT_REQUEST, NULL, 0);
+	raw_spin_unlock_irqrestore(&stp_ctl_lock, flags);
+	if (queued)
+		irq_work_queue(&stp_ctl_wake_work);
+}
+
+/* Closed without STOP (detach, or stapio died): the script runs on. */
 static int stp_ctl_release(struct inode *inode, struct file *file)
 {
+	stp_ctl_requeue_exit();
 	atomic_set(&stp_ctl_opened, 0);
 	return 0;
 }
@@ -520,6 +688,7 @@ static void stp_ctl_stop(void)
 	struct stp_done done = { 0 };
 
 	mutex_lock(&stp_session_mutex);
+	WRITE_ONCE(stp_ctl_exit_owed, false);
 	if (stp_session_state == STP_SESSION_RUNNING) {
 		stp_session_state = STP_SESSION_STOPPED;
 		/* Our reader sees the unsealed sub-buffer: no relay_flush(). */
@@ -563,6 +732,28 @@ static ssize_t stp_ctl_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
+/* STP_IOC_INFO: what stapio needs to know to read the output right. */
+static long stp_ctl_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct stp_transport_info info = { 0 };
+	struct rchan *chan = READ_ONCE(stp_chan);
+
+	if (cmd != STP_IOC_INFO)
+		return -ENOTTY;
+	if (IS_ENABLED(STP_BULKMODE))
+		info.flags |= STP_INFO_BULK;
+	if (stp_overwrite)
+		info.flags |= STP_INFO_OVERWRITE;
+	if (chan) {
+		info.n_subbufs = chan->n_subbufs;
+		info.subbuf_size = chan->subbuf_size;
+	}
+	if (copy_to_user((void __user *)arg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
 static const struct file_operations stp_ctl_fops = {
 	.owner = THIS_MODULE,
 	.open = stp_ctl_open,
@@ -570,6 +761,8 @@ static const struct file_operations stp_ctl_fops = {
 	.read = stp_ctl_read,
 	.write = stp_ctl_write,
 	.poll = stp_ctl_poll,
+	.unlocked_ioctl = stp_ctl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
 };
 
@@ -655,8 +848,13 @@ static void stp_debugfs_exit(void)
 
 static int stp_debugfs_init(void)
 {
+	size_t subbuf_size, n_subbufs;
 	struct dentry *d;
+	int ret;
 
+	ret = stp_relay_geometry(&subbuf_size, &n_subbufs);
+	if (ret)
+		return ret;
 	d = stp_get_debugfs_root();
 	if (IS_ERR(d))
 		return PTR_ERR(d);
@@ -667,8 +865,9 @@ static int stp_debugfs_init(void)
 		goto err;
 	stp_debugfs_dir = d;
 
-	stp_chan = relay_open("trace", stp_debugfs_dir, STP_RELAY_SUBBUF_SIZE,
-			      STP_RELAY_N_SUBBUFS, &stp_relay_callbacks, NULL);
+	stp_chan = relay_open("trace", stp_debugfs_dir, subbuf_size, n_subbufs,
+			      stp_overwrite ? &stp_relay_callbacks_overwrite :
+					      &stp_relay_callbacks, NULL);
 	if (!stp_chan) {
 		d = ERR_PTR(-ENOMEM);
 		goto err;

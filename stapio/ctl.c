@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* The kernel hands out at most 16 KiB per read; leave ample room. */
@@ -19,7 +20,7 @@ struct ctl_job {
 	unsigned char bytes[];
 };
 
-int ctl_open(struct ctl *c, const char *path)
+static int ctl_setup(struct ctl *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -28,7 +29,12 @@ int ctl_open(struct ctl *c, const char *path)
 	c->rbuf = malloc(c->rbuf_size);
 	if (!c->rbuf)
 		return -1;
-	if (pipe2(c->done_pipe, O_CLOEXEC) < 0)
+	return pipe2(c->done_pipe, O_CLOEXEC);
+}
+
+int ctl_open(struct ctl *c, const char *path)
+{
+	if (ctl_setup(c) < 0)
 		goto fail;
 	c->fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (c->fd < 0)
@@ -37,6 +43,34 @@ int ctl_open(struct ctl *c, const char *path)
 fail:
 	ctl_close(c);
 	return -1;
+}
+
+int ctl_open_fd(struct ctl *c, int fd)
+{
+	int flags;
+
+	if (ctl_setup(c) < 0)
+		goto fail;
+	c->fd = fd;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || (flags & O_ACCMODE) != O_RDWR) {
+		if (flags >= 0)
+			errno = EBADF;
+		goto fail;
+	}
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		goto fail;
+	return 0;
+fail:
+	ctl_close(c);
+	return -1;
+}
+
+int ctl_info(struct ctl *c, struct stp_transport_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ioctl(c->fd, STP_IOC_INFO, info);
 }
 
 void ctl_close(struct ctl *c)

@@ -33,6 +33,10 @@ struct ctl {
 };
 
 int ctl_open(struct ctl *c, const char *path);
+/* Takes an fd staprun opened (O_RDWR) and passed on; closed on failure. */
+int ctl_open_fd(struct ctl *c, int fd);
+/* The module's transport setup (bulk, overwrite): STP_IOC_INFO. */
+int ctl_info(struct ctl *c, struct stp_transport_info *info);
 void ctl_close(struct ctl *c);
 
 static inline int ctl_done_fd(const struct ctl *c)

@@ -25,56 +25,77 @@
 /* How long a missing record may still arrive from another CPU. */
 #define GAP_WAIT_NS (250 * 1000 * 1000L)
 
-static bool is_trace_name(const char *name)
+/* N of "traceN", or -1 if the name is not of that form. */
+static int trace_cpu(const char *name)
 {
 	const char *p = name + 5;
+	long n = 0;
 
 	if (strncmp(name, "trace", 5) != 0 || *p == '\0')
-		return false;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || n > 1000000)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return (int)n;
 }
 
-static int add_stream(struct merger *m, int dirfd, const char *name)
+void merger_init(struct merger *m, struct output *out)
+{
+	memset(m, 0, sizeof(*m));
+	m->next_seq = 1;
+	m->out = out;
+}
+
+/* Takes over fd (closed on failure too). */
+static int add_stream(struct merger *m, int fd, const char *name, int cpu)
 {
 	struct relay_stream *s;
 	void *grown;
 
 	grown = realloc(m->streams, (m->nstreams + 1) * sizeof(*m->streams));
-	if (!grown)
+	if (!grown) {
+		close(fd);
 		return -1;
+	}
 	m->streams = grown;
 	s = &m->streams[m->nstreams];
 	memset(s, 0, sizeof(*s));
-	s->fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (s->fd < 0)
-		return -1;
+	s->fd = fd;
+	s->cpu = cpu;
 	s->name = strdup(name);
 	if (!s->name) {
-		close(s->fd);
+		close(fd);
 		return -1;
 	}
 	m->nstreams++;
 	return 0;
 }
 
-int merger_open(struct merger *m, const char *dir, FILE *out)
+static int by_cpu(const void *a, const void *b)
+{
+	const struct relay_stream *x = a, *y = b;
+
+	return (x->cpu > y->cpu) - (x->cpu < y->cpu);
+}
+
+int merger_open_dir(struct merger *m, const char *dir)
 {
 	struct dirent *de;
+	int err = 0, fd, cpu;
 	DIR *d;
-	int err = 0;
 
-	memset(m, 0, sizeof(*m));
-	m->next_seq = 1;
-	m->out = out;
 	d = opendir(dir);
 	if (!d)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
-		if (is_trace_name(de->d_name) &&
-		    add_stream(m, dirfd(d), de->d_name) < 0) {
+		cpu = trace_cpu(de->d_name);
+		if (cpu < 0)
+			continue;
+		fd = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 || add_stream(m, fd, de->d_name, cpu) < 0) {
 			err = errno;
 			break;
 		}
@@ -87,6 +108,53 @@ int merger_open(struct merger *m, const char *dir, FILE *out)
 		errno = err;
 		return -1;
 	}
+	qsort(m->streams, m->nstreams, sizeof(*m->streams), by_cpu);
+	return 0;
+}
+
+/* The traceN name of an inherited fd, from /proc/self/fd. */
+static int fd_trace_cpu(int fd, char *name, size_t size)
+{
+	char link[64], target[512];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		n = 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base)
+		base = "relay";
+	if (strlen(base) >= size)
+		base += strlen(base) - (size - 1);	/* (keep the number) */
+	memcpy(name, base, strlen(base) + 1);
+	return trace_cpu(name);
+}
+
+int merger_add_fd(struct merger *m, int fd)
+{
+	char name[512];
+	int cpu = fd_trace_cpu(fd, name, sizeof(name));
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -1;
+	if (cpu < 0)
+		cpu = (int)m->nstreams;
+	return add_stream(m, fd, name, cpu);
+}
+
+int merger_add_file(struct merger *m, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || add_stream(m, fd, path, (int)m->nstreams) < 0)
+		return -1;
+	m->streams[m->nstreams - 1].plain = true;
 	return 0;
 }
 
@@ -143,7 +211,11 @@ static ssize_t stream_fill(struct relay_stream *s)
 			got += (size_t)n;
 			continue;
 		}
-		if (n == 0 || errno == EAGAIN)
+		if (n == 0) {
+			s->eof = s->plain;	/* (relay: nothing yet) */
+			break;
+		}
+		if (errno == EAGAIN)
 			break;
 		if (errno != EINTR)
 			return -1;
@@ -186,11 +258,7 @@ static void emit_record(struct merger *m, struct relay_stream *s,
 {
 	const unsigned char *data = s->buf + s->head + sizeof(*h);
 
-	if (!m->out_broken && h->len > 0 &&
-	    fwrite(data, 1, h->len, m->out) != h->len) {
-		m->out_broken = true;
-		m->out_errno = errno;
-	}
+	output_write(m->out, data, h->len);
 	s->head += sizeof(*h) + h->len;
 	m->emitted++;
 }
@@ -235,7 +303,10 @@ static int pick_lowest(struct merger *m, struct relay_stream **best,
 		if (r < 0)
 			return -1;
 		if (r == 0) {
-			*all_have_heads = false;
+			/* (a file at its end will bring nothing more) */
+			if (!m->streams[i].eof || m->streams[i].tail >
+						      m->streams[i].head)
+				*all_have_heads = false;
 			continue;
 		}
 		if (!*best || h.seq < best_h->seq) {
@@ -244,6 +315,12 @@ static int pick_lowest(struct merger *m, struct relay_stream **best,
 		}
 	}
 	return 0;
+}
+
+/* Gaps in the flight recorder are overwritten records, not lost ones. */
+static uint64_t *gap_counter(struct merger *m)
+{
+	return m->gaps_overwritten ? &m->overwritten : &m->skipped;
 }
 
 int merger_emit(struct merger *m, bool final)
@@ -257,13 +334,19 @@ int merger_emit(struct merger *m, bool final)
 			return -1;
 		if (!best)
 			return 0;
+		if (m->next_seq == 0) {
+			/* Attached: the oldest record still there starts. */
+			if (!give_up_gap(m, all_have_heads, final))
+				return 0;
+			m->next_seq = h.seq;
+		}
 		if (h.seq > m->next_seq) {
 			if (!give_up_gap(m, all_have_heads, final))
 				return 0;
-			m->skipped += h.seq - m->next_seq;
-		} else if (h.seq < m->next_seq && m->skipped > 0) {
+			*gap_counter(m) += h.seq - m->next_seq;
+		} else if (h.seq < m->next_seq && *gap_counter(m) > 0) {
 			/* Late after all: print it rather than lose it. */
-			m->skipped--;
+			(*gap_counter(m))--;
 		}
 		emit_record(m, best, &h);
 		if (h.seq >= m->next_seq)
@@ -282,12 +365,49 @@ bool merger_pending(const struct merger *m)
 	return false;
 }
 
+/* Bulk mode: whole records only, counted; the kernel reads whole ones. */
+static int stream_emit_raw(struct merger *m, struct relay_stream *s)
+{
+	struct stp_rec_hdr h;
+	size_t start = s->head;
+	int r;
+
+	while ((r = stream_head(s, &h)) > 0) {
+		s->head += sizeof(h) + h.len;
+		m->emitted++;
+	}
+	if (r < 0)
+		return -1;
+	output_write(s->raw, s->buf + start, s->head - start);
+	return 0;
+}
+
+int merger_emit_raw(struct merger *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nstreams; i++)
+		if (stream_emit_raw(m, &m->streams[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static void output_check(struct merger *m, struct output *o)
+{
+	output_flush(o);
+	if (o->broken && !m->out_broken) {
+		m->out_broken = true;
+		m->out_errno = o->err;
+	}
+}
+
 void merger_flush(struct merger *m)
 {
-	if (m->out_broken)
-		return;
-	if (fflush(m->out) != 0) {
-		m->out_broken = true;
-		m->out_errno = errno;
-	}
+	size_t i;
+
+	if (m->out)
+		output_check(m, m->out);
+	for (i = 0; i < m->nstreams; i++)
+		if (m->streams[i].raw)
+			output_check(m, m->streams[i].raw);
 }

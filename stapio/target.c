@@ -24,7 +24,8 @@ void target_init(struct target *t)
 
 void child_reset_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE,
+				    SIGQUIT, SIGUSR2 };
 	sigset_t none;
 	size_t i;
 

@@ -80,6 +80,34 @@ special_tests() {
 	test_output_file
 	test_target_cmd
 	test_target_pid
+	test_staprun_options
+}
+
+# stap passes -v, -w, -s N (as -b N), -S and -F on to staprun (-vv shows
+# the command); with --remote=qemu, -S/-b/-F -o FILE is written in the
+# guest, under the /tmp it shares; any other -o has its strftime
+# patterns expanded here.
+test_staprun_options() {
+	local name="guest: stap passes -w, -s, -S, -b and -o on to staprun" out err year
+	selected "$name" || return
+	out=$("$STAP" --remote=qemu -vv -w -s 8 -e 'probe begin { warn("careful") println("x") exit() }' \
+		2>"$WORK/opts.err")
+	if [ "$out" != x ] || grep -q careful "$WORK/opts.err" ||
+		! grep -q "^Running [^ ]*/staprun -v -v -w -b 8 [^ ]*\.ko\$" "$WORK/opts.err"; then
+		fail "$name" "stdout: $out; stderr: $(cat "$WORK/opts.err")"
+		return
+	fi
+	rm -f "$WORK"/rot.* "$WORK"/bulk_cpu*
+	err=$("$STAP" --remote=qemu -S 1,2 -o "$WORK/rot" -e 'probe begin { println("rotated") exit() }' 2>&1
+		"$STAP" --remote=qemu -b -o "$WORK/bulk" -e 'probe begin { println("bulk") exit() }' 2>&1
+		"$STAP" --remote=qemu -o "$WORK/out-%Y" -e 'probe begin { println("dated") exit() }' 2>&1)
+	year=$(date +%Y)
+	if [ -n "$err" ] || [ "$(cat "$WORK/rot.0" 2>&1)" != rotated ] ||
+		! grep -qa bulk "$WORK"/bulk_cpu* || [ "$(cat "$WORK/out-$year" 2>&1)" != dated ]; then
+		fail "$name" "$err; $(ls "$WORK")"
+		return
+	fi
+	pass "$name"
 }
 
 # Without --remote, on a kernel that cannot load modules, pass 5 stops
@@ -211,6 +239,45 @@ probe begin
 }' ] && pass "$name" || fail "$name" "$out"
 	fi
 	dump_tests
+	run_option_tests
+}
+
+# --privilege and the options stap passes on to staprun: what they refuse.
+run_option_tests() {
+	local name out
+	name="cli: --privilege takes stapusr, stapsys or stapdev; -g needs stapdev"
+	if selected "$name"; then
+		out=$("$STAP" -p1 --privilege=root -e 'probe begin {}' 2>&1
+			"$STAP" -p1 --privilege=stapsys -g -e 'probe begin {}' 2>&1
+			"$STAP" -p1 -g --unprivileged -e 'probe begin {}' 2>&1)
+		[ "$out" = "stap: --privilege takes stapusr, stapsys or stapdev, not 'root'
+stap: guru mode (-g) is not allowed for --privilege=stapsys (only for stapdev)
+stap: guru mode (-g) is not allowed for --privilege=stapusr (only for stapdev)" ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: -S needs -o; -S, -s and -T check their numbers"
+	if selected "$name"; then
+		out=$("$STAP" -p1 -S 10 -e 'probe begin {}' 2>&1
+			"$STAP" -p1 -o out -S 10,0 -e 'probe begin {}' 2>&1
+			"$STAP" -p1 -o out -S x -e 'probe begin {}' 2>&1
+			"$STAP" -p1 -s 4096 -e 'probe begin {}' 2>&1
+			"$STAP" -p1 -T 0 -e 'probe begin {}' 2>&1)
+		[ "$out" = "stap: -S needs -o FILE (the output files to switch between)
+stap: -S takes SIZE[,N]: MB per output file and how many files to keep, not '10,0'
+stap: -S takes SIZE[,N]: MB per output file and how many files to keep, not 'x'
+stap: -s takes a buffer size in MB, 1 to 4095, not '4096'
+stap: -T takes a number of seconds, not '0'" ] && pass "$name" || fail "$name" "$out"
+	fi
+	name="cli: --remote=qemu with -S, -b or -F -o: -o must be under /tmp or /var/tmp"
+	if selected "$name"; then
+		out=$("$STAP" --remote=qemu -o out -S 1 -e 'probe begin {}' 2>&1
+			"$STAP" --remote=qemu -b -e 'probe begin {}' 2>&1
+			"$STAP" --remote=qemu -F -o /tmp/../etc/x -e 'probe begin {}' 2>&1)
+		[ "$out" = "stap: with --remote=qemu, -S writes its output files in the guest: -o must name a file under /tmp or /var/tmp (absolute), which the guest shares
+stap: with --remote=qemu, -b writes its output files in the guest: -o must name a file under /tmp or /var/tmp (absolute), which the guest shares
+stap: with --remote=qemu, -F writes its output files in the guest: -o must name a file under /tmp or /var/tmp (absolute), which the guest shares" ] &&
+			pass "$name" || fail "$name" "$out"
+	fi
 }
 
 # --dump-functions / --dump-probe-aliases: the library, typed, a line each,

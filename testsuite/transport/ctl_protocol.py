@@ -2,6 +2,7 @@
 """Pokes the ctl file of a loaded transport_test module directly, checking
 the protocol corners stapio never exercises.  Usage: ctl_protocol.py NAME"""
 import errno
+import fcntl
 import os
 import struct
 import sys
@@ -61,5 +62,15 @@ expect_errno("START after STOP refused", errno.EBUSY, os.write, fd,
 os.close(fd)
 fd = os.open(path, os.O_RDWR)
 check("reopen after close works", fd >= 0)
+
+# STP_IOC_INFO = _IOR('s', 0x51, struct stp_transport_info): 16 bytes
+STP_IOC_INFO = (2 << 30) | (16 << 16) | (ord("s") << 8) | 0x51
+flags, nsub, subsize = struct.unpack(
+    "IIQ", fcntl.ioctl(fd, STP_IOC_INFO, bytes(16)))
+want_flags = int(os.environ.get("EXPECT_INFO_FLAGS", "0"))
+check("STP_IOC_INFO: flags %d, %d x %d bytes" % (flags, nsub, subsize),
+      flags == want_flags and nsub >= 2 and subsize >= 65536)
+expect_errno("unknown ioctl refused", errno.ENOTTY, fcntl.ioctl, fd,
+             STP_IOC_INFO + 1, bytes(16))
 os.close(fd)
 sys.exit(1 if failures else 0)
