@@ -81,3 +81,57 @@ install_tests() {
 		pass "$name"
 	fi
 }
+
+# staprun's own checks that need no guest: options, and module files it
+# refuses before loading anything.
+staprun_cli_tests() {
+	local name="staprun: options and refusals without a guest" sr=$ROOT/staprun/staprun
+	local kmod=$ROOT/testsuite/kmod/stp_testmod.ko out
+	selected "$name" || return
+	head -c 1000 "$kmod" >"$WORK/truncated.ko"
+	out=$({
+		"$sr" -h | head -1; echo "rc ${PIPESTATUS[0]}"
+		"$sr" -D x.ko; echo "rc $?"
+		"$sr" -S 1 x.ko; echo "rc $?"
+		"$sr" -b 5000 x.ko; echo "rc $?"
+		"$sr" -T 0 x.ko; echo "rc $?"
+		"$sr" -L -c true x.ko; echo "rc $?"
+		"$sr" -A some_module x.ko 2>&1 | head -1; echo "rc ${PIPESTATUS[0]}"
+		"$sr" /etc/passwd; echo "rc $?"
+		"$sr" "$WORK/truncated.ko"; echo "rc $?"
+		"$sr" "$kmod" _stp_uid=0; echo "rc $?"
+		"$sr" "$kmod" count; echo "rc $?"
+		"$sr" -A 'bad/name'; echo "rc $?"
+		"$sr" -d no_such_module; echo "rc $?"
+	} 2>&1)
+	cat >"$WORK/staprun_cli.want" <<WANT
+usage: staprun [OPTIONS] MODULE [name=value ...]
+rc 0
+staprun: ERROR: -D needs -o FILE: a background run has no terminal for its output
+rc 1
+staprun: ERROR: -S needs -o FILE
+rc 1
+staprun: ERROR: -b takes a number from 1 to 4095, not '5000'
+rc 1
+staprun: ERROR: -T takes a number from 1 to 3600000, not '0'
+rc 1
+staprun: ERROR: -L cannot be combined with -c or -D
+rc 1
+usage: staprun [OPTIONS] MODULE [name=value ...]
+rc 1
+staprun: ERROR: module file /etc/passwd: not a 64-bit ELF relocatable file
+rc 1
+staprun: ERROR: module file $WORK/truncated.ko: bad ELF section table
+rc 1
+staprun: ERROR: module parameter '_stp_uid' is reserved for staprun
+rc 1
+staprun: ERROR: module parameter 'count' is not name=value
+rc 1
+staprun: ERROR: invalid module name 'bad/name'
+rc 1
+staprun: ERROR: no systemtap module no_such_module is loaded
+rc 1
+WANT
+	echo "$out" >"$WORK/staprun_cli.out"
+	check_same "$name" "$WORK/staprun_cli.want" "$WORK/staprun_cli.out"
+}
