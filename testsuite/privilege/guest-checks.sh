@@ -12,10 +12,7 @@ R=$(uname -r)
 P=/run/stappriv
 SR=$P/bin/staprun
 T=$P/tmp
-failures=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+. "$(dirname "$0")/../guest-lib.sh"
 
 # --- setup: users, groups, a setuid staprun, the trusted directory ---------
 

@@ -11,14 +11,7 @@ STAPIO=${1:?usage: guest-checks.sh STAPIO STAP_MERGE MODULE_DIR}
 MERGE=${2:?usage: guest-checks.sh STAPIO STAP_MERGE MODULE_DIR}
 MODS=${3:?usage: guest-checks.sh STAPIO STAP_MERGE MODULE_DIR}
 T=$(mktemp -d /tmp/stapio.XXXXXX)
-failures=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { # check DESCRIPTION COMMAND...
-	desc=$1; shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
+. "$(dirname "$0")/../guest-lib.sh"
 
 load() { # load NAME [PARAM=VALUE...]
 	name=$1; shift

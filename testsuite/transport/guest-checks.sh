@@ -9,14 +9,7 @@ STAPIO=${2:?usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO}
 MOD=${3:?usage: guest-checks.sh STAPRUN STAPIO TRANSPORT_TEST.KO}
 NAME=transport_test
 T=$(mktemp -d /tmp/transport.XXXXXX)
-failures=0
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-check() { # check DESCRIPTION COMMAND...
-	desc=$1; shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
-}
+. "$(dirname "$0")/../guest-lib.sh"
 
 now() { date +%s.%N; }
 
