@@ -25,6 +25,7 @@
 #include <linux/sort.h>
 #include <linux/version.h>
 #include <linux/kprobes.h>
+#include <linux/delay.h>
 
 #include "stp_limits.h"
 #include "stp_msgs.h"

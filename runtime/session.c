@@ -188,7 +188,7 @@ static bool stp_lock_one(const struct stp_lock_req *req)
 	for (tries = 0; tries < MAXTRYLOCK; tries++) {
 		if (req->write ? write_trylock(req->lock) : read_trylock(req->lock))
 			return true;
-		cpu_relax();
+		udelay(TRYLOCKDELAY);
 	}
 	return false;
 }

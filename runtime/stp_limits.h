@@ -33,9 +33,13 @@
 #define MAXSKIPPED 100
 #endif
 
-/* Tries to take a global's lock before a probe hit is skipped. */
+/* Tries to take a global's lock, TRYLOCKDELAY microseconds apart, before
+ * a probe hit is skipped: about a millisecond in all, as in SystemTap. */
 #ifndef MAXTRYLOCK
-#define MAXTRYLOCK 1000
+#define MAXTRYLOCK 100
+#endif
+#ifndef TRYLOCKDELAY
+#define TRYLOCKDELAY 10
 #endif
 
 /* Output one probe hit may buffer before it is written out. */
