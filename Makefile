@@ -10,7 +10,7 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARNINGS = -std=gnu11 -Wall -Wextra -Werror
-DWARF_LIBS = -ldw -lelf
+DWARF_LIBS = -ldw -lelf -lcrypto
 PREFIX ?= /usr/local
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer
 

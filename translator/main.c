@@ -2,6 +2,7 @@
  * Parses the command line, then runs the five passes in order. */
 #include "session.h"
 
+#include "cache.h"
 #include "parse.h"
 #include "privilege.h"
 #include "remote_qemu.h"
@@ -68,6 +69,8 @@ static void usage(FILE *out)
 	      "                   (default: the newest /boot/vmlinuz-R with /lib/modules/R/build)\n"
 	      "  --remote-timeout=SECONDS\n"
 	      "                   kill the guest if the script has not ended by then\n"
+	      "  --poison-cache   build the module again, replacing the cached one\n"
+	      "  --clean-cache    trim the module cache to its size limit now (alone: only that)\n"
 	      "  -h, --help       this help\n"
 	      "  -V, --version    version\n",
 	      out);
@@ -158,7 +161,7 @@ static int parse_remote(struct session *s, const char *spec)
 
 enum {
 	OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES,
-	OPT_PRIVILEGE, OPT_UNPRIVILEGED,
+	OPT_PRIVILEGE, OPT_UNPRIVILEGED, OPT_POISON_CACHE, OPT_CLEAN_CACHE,
 };
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
@@ -242,6 +245,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "man-pages", required_argument, NULL, OPT_MAN_PAGES },
 		{ "privilege", required_argument, NULL, OPT_PRIVILEGE },
 		{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
+		{ "poison-cache", no_argument, NULL, OPT_POISON_CACHE },
+		{ "clean-cache", no_argument, NULL, OPT_CLEAN_CACHE },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char shortopts[] = "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghVbs:S:FT:";
@@ -284,7 +289,10 @@ static int parse_options(struct session *s, int argc, char **argv)
 			break;
 		case 'R': s->runtime_dir = optarg; break;
 		case 'I': vec_push(&s->tapset_dirs, optarg); break;
-		case 'd': tracepoint_add_module(optarg); break;
+		case 'd':
+			tracepoint_add_module(optarg);
+			vec_push(&s->trace_modules, optarg);
+			break;
 		case 'G':
 			if (!valid_global_setting(optarg)) {
 				fprintf(stderr, "stap: -G takes NAME=VALUE, not '%s'\n", optarg);
@@ -331,6 +339,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 			}
 			break;
 		case OPT_UNPRIVILEGED: s->privilege = PRIV_STAPUSR; break;
+		case OPT_POISON_CACHE: s->poison_cache = 1; break;
+		case OPT_CLEAN_CACHE: s->clean_cache = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);
@@ -357,6 +367,8 @@ static int parse_options(struct session *s, int argc, char **argv)
 	if (check_option_combinations(s) < 0)
 		return -1;
 	if (!s->script_text && !s->list_pattern && !s->dump) {
+		if (optind >= argc && s->clean_cache)
+			return 0;
 		if (optind >= argc) {
 			fputs("stap: no script given (a file, '-' for standard input, or -e SCRIPT)\n", stderr);
 			return -1;
@@ -470,8 +482,10 @@ static void setup_pp_env(struct session *s)
 
 int pass1_parse(struct session *s)
 {
-	struct source *src = load_source(s->script_file, s->script_text);
+	struct source *src = s->script_source;
 
+	if (!src)
+		src = s->script_source = load_source(s->script_file, s->script_text);
 	if (!src)
 		return -1;
 	setup_pp_env(s);
@@ -553,17 +567,34 @@ static int fail_pass(int pass, const char *what)
 	return 1;
 }
 
-static int run_passes(struct session *s)
+/* -p4: the module's path.  A module named with -m is copied here as
+ * NAME.ko, as is one the cache could not keep. */
+static int show_module(struct session *s, int named)
+{
+	char *dest, *data;
+	size_t len;
+
+	if (!named && s->cache && s->cache->kept) {
+		printf("%s\n", s->module_path);
+		return 0;
+	}
+	dest = xasprintf("%s.ko", s->module_name);
+	data = read_file(s->module_path, &len);
+	if (!data || write_file(dest, data, len) < 0) {
+		fprintf(stderr, "stap: cannot copy the module to %s: %s\n", dest, strerror(errno));
+		return 1;
+	}
+	printf("%s\n", dest);
+	return 0;
+}
+
+/* Passes 1 to 4, which a cache hit skips; 0, or the exit status. */
+static int translate_and_build(struct session *s)
 {
 	struct pass_clock t = clock_start();
 	char *what;
 
-	if (choose_release(s) < 0)
-		return 1;
-	if (s->list_pattern)
-		return list_probe_points(s, s->list_pattern, s->list_variables);
-	if (s->dump)
-		return dump_library(s);
+	warning_log = &s->warnings;
 	if (pass1_parse(s) < 0)
 		return fail_pass(1, "parse");
 	what = xasprintf("parsed user script and %d library script%s", s->library_files,
@@ -584,28 +615,49 @@ static int run_passes(struct session *s)
 	t = clock_start();
 	pass3_emit(s);
 	report_pass(s, 3, "translated to C", t);
-	if (s->last_pass == 3) {
-		fputs(s->c_source, stdout);
+	warning_log = NULL;
+	if (s->last_pass == 3)
 		return 0;
-	}
 	t = clock_start();
 	if (make_tmpdir(s) < 0 || pass4_build(s) < 0)
 		return fail_pass(4, "compilation");
 	what = xasprintf("compiled C into \"%s.ko\"", s->module_name);
 	report_pass(s, 4, what, t);
-	if (s->last_pass == 4) {
-		char *dest = xasprintf("%s.ko", s->module_name);
-		char *data;
-		size_t len;
+	cache_store(s);
+	return 0;
+}
 
-		data = read_file(s->module_path, &len);
-		if (!data || write_file(dest, data, len) < 0) {
-			fprintf(stderr, "stap: cannot copy the module to %s: %s\n", dest, strerror(errno));
-			return 1;
-		}
-		printf("%s\n", dest);
+static int run_passes(struct session *s)
+{
+	struct pass_clock t;
+	int named = s->module_name != NULL, rc = 0;
+
+	if (choose_release(s) < 0)
+		return 1;
+	if (s->clean_cache)
+		cache_clean(s, 1);
+	if (s->list_pattern)
+		return list_probe_points(s, s->list_pattern, s->list_variables);
+	if (s->dump)
+		return dump_library(s);
+	if (!s->script_file && !s->script_text)
+		return 0;	/* --clean-cache alone */
+	/* the cache's key covers what pass 1 reads, so a hit skips it too */
+	s->script_source = load_source(s->script_file, s->script_text);
+	if (!s->script_source)
+		return fail_pass(1, "parse");
+	setup_pp_env(s);
+	if (s->last_pass < 3 || cache_lookup(s) != CACHE_HIT)
+		rc = translate_and_build(s);
+	cache_release(s);
+	if (rc || s->last_pass < 3)
+		return rc;
+	if (s->last_pass == 3) {
+		fputs(s->c_source, stdout);
 		return 0;
 	}
+	if (s->last_pass == 4)
+		return show_module(s, named);
 	t = clock_start();
 	if (pass5_run(s) < 0)
 		return fail_pass(5, "run");
@@ -625,7 +677,7 @@ int main(int argc, char **argv)
 		s.runtime_dir = find_data_dir(s.bindir, "runtime", "SYSTEMTAP_RUNTIME");
 	s.runtime_dir = absolute_path(s.runtime_dir);
 	vec_push(&s.tapset_dirs, find_data_dir(s.bindir, "tapset", "SYSTEMTAP_TAPSET"));
-	if (!s.list_pattern && !s.dump && !pass5_possible(&s))
+	if (!s.list_pattern && !s.dump && (s.script_file || s.script_text) && !pass5_possible(&s))
 		return 1;
 	rc = run_passes(&s);
 	remove_tmpdir(&s);

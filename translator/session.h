@@ -41,12 +41,19 @@ struct session {
 	const char *rotate;		/* -S SIZE[,N]: staprun -S, rotate the -o files */
 	int flight_recorder;		/* -F: staprun -F */
 	int timeout_s;			/* -T SECONDS: a timer probe ends the script; 0: none */
+	string_vec trace_modules;	/* -d MODULE */
+	int poison_cache;		/* --poison-cache: build again, replacing the cached module */
+	int clean_cache;		/* --clean-cache: trim the cache to its limit now */
 
+	struct source *script_source;	/* the script's text, as pass 1 read it */
 	struct pp_env pp_env;		/* what %( conditionals see */
 	struct macro_table macros;	/* the library's @define macros */
 	struct script script;
 	struct script library;		/* tapset functions, pulled in on use */
 	int library_files;
+
+	struct cache_entry *cache;	/* the module cache's entry, or NULL (cache.h) */
+	struct strbuf warnings;		/* pass 2's warnings, kept with the cached module */
 
 	char *tmpdir;			/* pass 4's kbuild directory */
 	char *c_source;			/* pass 3's output */

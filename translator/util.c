@@ -154,8 +154,8 @@ char *format_loc(const struct loc *loc)
 	return xasprintf("%s:%d:%d", loc->src->name, loc->line, loc->col);
 }
 
-/* Print the source line of loc and a caret under its column. */
-static void show_source_line(const struct loc *loc)
+/* The source line of loc and a caret under its column. */
+static void add_source_line(struct strbuf *sb, const struct loc *loc)
 {
 	const char *p = loc->src->text;
 	const char *end;
@@ -167,26 +167,44 @@ static void show_source_line(const struct loc *loc)
 	end = strchr(p, '\n');
 	if (!end)
 		end = p + strlen(p);
-	fprintf(stderr, "    %.*s\n    ", (int)(end - p), p);
+	sb_printf(sb, "    %.*s\n    ", (int)(end - p), p);
 	for (i = 1; i < loc->col; i++)
-		fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
-	fputs("^\n", stderr);
+		sb_addc(sb, p[i - 1] == '\t' ? '\t' : ' ');
+	sb_add(sb, "^\n");
 }
 
-/* "PREFIXmessage at FILE:LINE:COL", then the source line and a caret. */
+static void show_source_line(const struct loc *loc)
+{
+	struct strbuf sb = {0};
+
+	add_source_line(&sb, loc);
+	fputs(sb.buf, stderr);
+	free(sb.buf);
+}
+
+struct strbuf *warning_log;
+
+/* "PREFIXmessage at FILE:LINE:COL", then the source line and a caret;
+ * warnings are also kept in warning_log when there is one. */
 static void report(const char *prefix, const struct loc *loc, const char *fmt, va_list ap)
 {
-	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	struct strbuf sb = {0};
+
+	sb_add(&sb, prefix);
+	sb_vprintf(&sb, fmt, ap);
 	if (loc && loc->src) {
 		char *where = format_loc(loc);
 
-		fprintf(stderr, " at %s\n", where);
+		sb_printf(&sb, " at %s\n", where);
 		free(where);
-		show_source_line(loc);
+		add_source_line(&sb, loc);
 	} else {
-		fputc('\n', stderr);
+		sb_addc(&sb, '\n');
 	}
+	fputs(sb.buf, stderr);
+	if (warning_log && !strcmp(prefix, "WARNING: "))
+		sb_add(warning_log, sb.buf);
+	free(sb.buf);
 }
 
 void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap)
@@ -304,8 +322,11 @@ char *cache_dir(const char *sub)
 	mkdir(base, 0755);	/* failures show when a file there is written */
 	path = xasprintf("%s/cache", base);
 	mkdir(path, 0755);
-	free(path);
-	path = xasprintf("%s/cache/%s", base, sub);
+	free(base);
+	if (!sub)
+		return path;
+	base = path;
+	path = xasprintf("%s/%s", base, sub);
 	mkdir(path, 0755);
 	free(base);
 	return path;

@@ -57,6 +57,9 @@ typedef VEC(char *) string_vec;
 /* "KIND error: MSG at FILE:LINE:COL", the source line and a caret, on
  * stderr.  Counts errors so a pass can report failure at its end. */
 void vwarn(const struct loc *loc, const char *fmt, va_list ap);
+/* When set, every warning printed is also appended here (the module
+ * cache keeps pass 2's warnings to show them again on a hit). */
+extern struct strbuf *warning_log;
 void diag(const char *kind, const struct loc *loc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vdiag(const char *kind, const struct loc *loc, const char *fmt, va_list ap);
@@ -66,8 +69,9 @@ void diag_also(const struct loc *loc);
 extern int diag_errors;
 
 char *read_file(const char *path, size_t *len);
-/* ${SYSTEMTAP_DIR:-~/.systemtap}/cache/SUB, made if missing (malloc'd);
- * NULL if there is neither $SYSTEMTAP_DIR nor $HOME. */
+/* ${SYSTEMTAP_DIR:-~/.systemtap}/cache/SUB (the cache itself when sub is
+ * NULL), made if missing (malloc'd); NULL if there is neither
+ * $SYSTEMTAP_DIR nor $HOME. */
 char *cache_dir(const char *sub);
 int write_file(const char *path, const char *data, size_t len);
 char *format_loc(const struct loc *loc);	/* "FILE:LINE:COL" */
