@@ -5,7 +5,6 @@
 #include "ksyms.h"
 #include "session.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <openssl/evp.h>
@@ -92,45 +91,15 @@ static void add_file_stat(EVP_MD_CTX *ctx, const char *name, const char *path)
 	add_string(ctx, name, buf);
 }
 
-static int has_suffix(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), m = strlen(suffix);
-
-	return n > m && !strcmp(name + n - m, suffix);
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every file of dir whose name ends in one of suffixes (NULL: all), in
  * name order; what the runtime includes or pass 1 reads as tapsets. */
 static void add_dir(EVP_MD_CTX *ctx, const char *name, const char *dir, const char *const *suffixes)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	string_vec files = {0};
+	string_vec files = dir_files(dir, suffixes);
 
 	add_string(ctx, name, dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int take = !suffixes && de->d_name[0] != '.';
-
-		for (int i = 0; suffixes && suffixes[i]; i++)
-			take |= has_suffix(de->d_name, suffixes[i]);
-		if (take)
-			vec_push(&files, xstrdup(de->d_name));
-	}
-	closedir(d);
-	if (files.len)
-		qsort(files.items, files.len, sizeof(char *), by_name);
 	for (int i = 0; i < files.len; i++) {
-		char *path = xasprintf("%s/%s", dir, files.items[i]);
-
-		add_file(ctx, name, path);
-		free(path);
+		add_file(ctx, name, files.items[i]);
 		free(files.items[i]);
 	}
 	free(files.items);

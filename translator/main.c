@@ -8,7 +8,6 @@
 #include "remote_qemu.h"
 #include "tracepoints.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -400,62 +399,30 @@ static struct source *load_source(const char *path, const char *text)
 	return src;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int has_suffix(const char *name, const char *suffix)
-{
-	size_t n = strlen(name), m = strlen(suffix);
-
-	return n > m && !strcmp(name + n - m, suffix);
-}
-
-/* The files of a tapset directory ending in suffix, sorted. */
-static int list_tapset_files(const char *dir, const char *suffix, char ***names)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	VEC(char *) found = {0};
-
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (has_suffix(de->d_name, suffix))
-			vec_push(&found, xasprintf("%s/%s", dir, de->d_name));
-	closedir(d);
-	if (found.len)
-		qsort(found.items, found.len, sizeof(char *), name_cmp);
-	*names = found.items;
-	return found.len;
-}
-
 /* Reads a tapset directory: .stpm macro files first (every script sees
  * their macros), then the .stp scripts into the library. */
 static int load_tapset_dir(struct session *s, const char *dir)
 {
-	char **names = NULL;
-	int n, errors = 0;
+	static const char *const macro_files[] = { ".stpm", NULL }, *const script_files[] = { ".stp", NULL };
+	string_vec names = dir_files(dir, macro_files);
+	int errors = 0;
 
-	n = list_tapset_files(dir, ".stpm", &names);
-	for (int i = 0; i < n; i++) {
-		struct source *src = load_source(names[i], NULL);
+	for (int i = 0; i < names.len; i++) {
+		struct source *src = load_source(names.items[i], NULL);
 
 		if (!src || pp_load_macros(&s->macros, src, &s->pp_env))
 			errors++;
 	}
-	free(names);
-	names = NULL;
-	n = list_tapset_files(dir, ".stp", &names);
-	for (int i = 0; i < n; i++) {
-		struct source *src = load_source(names[i], NULL);
+	free(names.items);
+	names = dir_files(dir, script_files);
+	for (int i = 0; i < names.len; i++) {
+		struct source *src = load_source(names.items[i], NULL);
 
 		if (!src || parse_source(&s->library, src, &s->pp_env, &s->macros))
 			errors++;
 		s->library_files++;
 	}
-	free(names);
+	free(names.items);
 	return errors ? -1 : 0;
 }
 

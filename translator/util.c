@@ -1,5 +1,6 @@
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -330,4 +331,38 @@ char *cache_dir(const char *sub)
 	mkdir(path, 0755);
 	free(base);
 	return path;
+}
+
+static int has_suffix(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+
+	return n > m && !strcmp(name + n - m, suffix);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+string_vec dir_files(const char *dir, const char *const *suffixes)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	string_vec files = {0};
+
+	if (!d)
+		return files;
+	while ((de = readdir(d))) {
+		int take = !suffixes && de->d_name[0] != '.';
+
+		for (int i = 0; suffixes && suffixes[i]; i++)
+			take |= has_suffix(de->d_name, suffixes[i]);
+		if (take)
+			vec_push(&files, xasprintf("%s/%s", dir, de->d_name));
+	}
+	closedir(d);
+	if (files.len)
+		qsort(files.items, files.len, sizeof(char *), by_name);
+	return files;
 }

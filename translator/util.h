@@ -76,6 +76,9 @@ char *cache_dir(const char *sub);
 int write_file(const char *path, const char *data, size_t len);
 char *format_loc(const struct loc *loc);	/* "FILE:LINE:COL" */
 int is_dir(const char *path);
+/* The paths of dir's files whose names end in one of suffixes (NULL:
+ * every name not starting with '.'), sorted by name. */
+string_vec dir_files(const char *dir, const char *const *suffixes);
 /* rm -rf path; 0 on success, else says so on stderr. */
 int remove_tree(const char *path);
 uint64_t hash_bytes(uint64_t h, const void *data, size_t n);
