@@ -149,8 +149,38 @@ static void add_binary(EVP_MD_CTX *ctx, const char *name, const char *path)
 	free(id);
 }
 
+/* The compiler kbuild runs: the config's CONFIG_CC_VERSION_TEXT names it
+ * ("gcc-12 (Debian ...) 12.2.0"); an upgrade of it shows in its file. */
+static void add_compiler(EVP_MD_CTX *ctx, const char *config_path)
+{
+	char *config = config_path ? read_file(config_path, NULL) : NULL;
+	const char *text = config ? strstr(config, "CONFIG_CC_VERSION_TEXT=\"") : NULL;
+	const char *path_env = getenv("PATH");
+	char *cc = NULL;
+
+	if (text) {
+		text += strlen("CONFIG_CC_VERSION_TEXT=\"");
+		cc = xstrndup(text, strcspn(text, " \"\n"));
+	}
+	for (const char *dir = path_env; cc && dir && *dir;) {
+		size_t n = strcspn(dir, ":");
+		char *path = xasprintf("%.*s/%s", (int)n, dir, cc);
+
+		if (access(path, X_OK) == 0) {
+			add_file_stat(ctx, "compiler", path);
+			free(path);
+			break;
+		}
+		free(path);
+		dir += n + (dir[n] == ':');
+	}
+	free(cc);
+	free(config);
+}
+
 /* The target kernel: its release, its build-id (from the debug vmlinux
- * pass 2 reads), its config, its exported symbols and its module set. */
+ * pass 2 reads), its config and compiler, its exported symbols and its
+ * module set. */
 static void add_kernel(EVP_MD_CTX *ctx, struct session *s)
 {
 	char *vmlinux = find_vmlinux(s->release);
@@ -165,6 +195,7 @@ static void add_kernel(EVP_MD_CTX *ctx, struct session *s)
 		free(id);
 	}
 	add_file(ctx, "kernel config", s->pp_env.kernel_config);
+	add_compiler(ctx, s->pp_env.kernel_config);
 	path = xasprintf("%s/Module.symvers", s->kernel_build_dir);
 	add_file_stat(ctx, "Module.symvers", path);
 	free(path);
