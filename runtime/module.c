@@ -11,7 +11,7 @@
 
 #include "modules.c"
 
-static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
+static __maybe_unused void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
 {
 	size_t i;
 
@@ -21,7 +21,7 @@ static void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_k
 }
 
 /* fn on each probe of the kind until one fails: 0, or that error. */
-static int stp_for_each_probe_until(int (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
+static __maybe_unused int stp_for_each_probe_until(int (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
 {
 	size_t i;
 	int rc;
@@ -63,6 +63,87 @@ static void stp_run_in_order(enum stp_probe_kind kind, int state)
 	}
 }
 
+/*
+ * The start and stop of each kind of probe the script has; runtime.h left
+ * out the code of the other kinds (see STP_NEED_* there).
+ */
+
+/* Kprobes, tracepoints, perf counters and procfs files: 0, or the first
+ * error (those placed before it stay so until stp_disarm_all). */
+static int stp_place_probes(void)
+{
+	int rc = 0;
+
+#ifdef STP_NEED_KPROBES
+	if (!rc)
+		rc = stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE);
+#endif
+#ifdef STP_NEED_TRACEPOINTS
+	if (!rc)
+		rc = stp_for_each_probe_until(stp_tracepoint_register, STP_PROBE_TRACEPOINT);
+#endif
+#ifdef STP_NEED_PERF
+	if (!rc)
+		rc = stp_for_each_probe_until(stp_perf_register, STP_PROBE_PERF);
+#endif
+#ifdef STP_NEED_PROCFS
+	if (!rc)
+		rc = stp_procfs_create(stp_probes, ARRAY_SIZE(stp_probes));
+#endif
+	return rc;
+}
+
+static int stp_timers_init(void)
+{
+#ifdef STP_NEED_TIMERS
+	stp_for_each_probe(stp_timer_init, STP_PROBE_TIMER);
+	return stp_for_each_probe_until(stp_profile_init, STP_PROBE_PROFILE);
+#else
+	return 0;
+#endif
+}
+
+static void stp_timers_arm(void)
+{
+#ifdef STP_NEED_TIMERS
+	stp_for_each_probe(stp_timer_arm, STP_PROBE_TIMER);
+	stp_for_each_probe(stp_profile_arm, STP_PROBE_PROFILE);
+#endif
+}
+
+static void stp_timers_disarm(void)
+{
+#ifdef STP_NEED_TIMERS
+	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
+	stp_for_each_probe(stp_profile_disarm, STP_PROBE_PROFILE);
+#endif
+}
+
+static void stp_timers_free(void)
+{
+#ifdef STP_NEED_TIMERS
+	stp_for_each_probe(stp_profile_free, STP_PROBE_PROFILE);
+#endif
+}
+
+/* What stp_place_probes placed (or tried to). */
+static void stp_remove_probes(void)
+{
+#ifdef STP_NEED_KPROBES
+	stp_for_each_probe(stp_kprobe_unregister, STP_PROBE_KPROBE);
+#endif
+#ifdef STP_NEED_TRACEPOINTS
+	stp_for_each_probe(stp_tracepoint_unregister, STP_PROBE_TRACEPOINT);
+	stp_tracepoint_sync();
+#endif
+#ifdef STP_NEED_PERF
+	stp_for_each_probe(stp_perf_unregister, STP_PROBE_PERF);
+#endif
+#ifdef STP_NEED_PROCFS
+	stp_procfs_remove();
+#endif
+}
+
 static atomic_t stp_started = ATOMIC_INIT(0);
 
 /* START from stapio (process context). */
@@ -76,10 +157,7 @@ static void stp_session_start(s32 target)
 	 * placed shouldn't run its begin probes (those registered before a
 	 * failure stay so until stp_disarm_all). */
 	stp_modules_watch();
-	if (stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE) ||
-	    stp_for_each_probe_until(stp_tracepoint_register, STP_PROBE_TRACEPOINT) ||
-	    stp_for_each_probe_until(stp_perf_register, STP_PROBE_PERF) ||
-	    stp_procfs_create(stp_probes, ARRAY_SIZE(stp_probes))) {
+	if (stp_place_probes()) {
 		atomic_inc(&stp_error_count);
 		stp_abort_script();
 		return;
@@ -88,20 +166,14 @@ static void stp_session_start(s32 target)
 	if (atomic_cmpxchg(&stp_script_state, STP_SCRIPT_STARTING, STP_SCRIPT_RUNNING) !=
 	    STP_SCRIPT_STARTING)
 		return;	/* exit() or an error in a begin probe */
-	stp_for_each_probe(stp_timer_arm, STP_PROBE_TIMER);
-	stp_for_each_probe(stp_profile_arm, STP_PROBE_PROFILE);
+	stp_timers_arm();
 }
 
 static void stp_disarm_all(void)
 {
-	stp_for_each_probe(stp_timer_disarm, STP_PROBE_TIMER);
-	stp_for_each_probe(stp_profile_disarm, STP_PROBE_PROFILE);
+	stp_timers_disarm();
 	stp_modules_unwatch();
-	stp_for_each_probe(stp_kprobe_unregister, STP_PROBE_KPROBE);
-	stp_for_each_probe(stp_tracepoint_unregister, STP_PROBE_TRACEPOINT);
-	stp_tracepoint_sync();
-	stp_for_each_probe(stp_perf_unregister, STP_PROBE_PERF);
-	stp_procfs_remove();
+	stp_remove_probes();
 }
 
 /* STOP from stapio (process context): end the script, then say DONE. */
@@ -136,8 +208,7 @@ static int __init stp_module_init(void)
 	rc = stp_script_init();
 	if (rc)
 		goto fail;
-	stp_for_each_probe(stp_timer_init, STP_PROBE_TIMER);
-	rc = stp_for_each_probe_until(stp_profile_init, STP_PROBE_PROFILE);
+	rc = stp_timers_init();
 	if (rc)
 		goto fail;
 	rc = stp_transport_init();
@@ -145,7 +216,7 @@ static int __init stp_module_init(void)
 		goto fail;
 	return 0;
 fail:
-	stp_for_each_probe(stp_profile_free, STP_PROBE_PROFILE);
+	stp_timers_free();
 	stp_script_exit();
 	stp_contexts_free();
 	return rc;
@@ -157,7 +228,7 @@ static void __exit stp_module_exit(void)
 	atomic_set(&stp_script_state, STP_SCRIPT_STOPPED);
 	stp_disarm_all();
 	stp_transport_exit();
-	stp_for_each_probe(stp_profile_free, STP_PROBE_PROFILE);
+	stp_timers_free();
 	stp_script_exit();
 	stp_contexts_free();
 }

@@ -10,10 +10,26 @@
 
 static DEFINE_MUTEX(stp_modules_mutex);
 
+/* The script's kprobes in a module that comes (state) or goes. */
+static void stp_kprobes_follow_module(unsigned long state, const char *name)
+{
+#ifdef STP_NEED_KPROBES
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
+		if (stp_probes[i].kind != STP_PROBE_KPROBE)
+			continue;
+		if (state == MODULE_STATE_COMING)
+			stp_kprobe_module_coming(&stp_probes[i], name);
+		else
+			stp_kprobe_module_going(&stp_probes[i], name);
+	}
+#endif
+}
+
 static int stp_module_event(struct notifier_block *nb, unsigned long state, void *data)
 {
 	struct module *mod = data;
-	size_t i;
 
 	if (state != MODULE_STATE_COMING && state != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
@@ -24,14 +40,7 @@ static int stp_module_event(struct notifier_block *nb, unsigned long state, void
 	else
 		stp_module_symbols_forget(stp_module_symbols, STP_NMODULE_SYMBOLS, mod->name);
 #endif
-	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
-		if (stp_probes[i].kind != STP_PROBE_KPROBE)
-			continue;
-		if (state == MODULE_STATE_COMING)
-			stp_kprobe_module_coming(&stp_probes[i], mod->name);
-		else
-			stp_kprobe_module_going(&stp_probes[i], mod->name);
-	}
+	stp_kprobes_follow_module(state, mod->name);
 	mutex_unlock(&stp_modules_mutex);
 	return NOTIFY_DONE;
 }

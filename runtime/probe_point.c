@@ -17,28 +17,38 @@ static __maybe_unused struct pt_regs *stp_real_regs(const struct stp_context *c)
 	return c->regs;
 }
 
-/* The kprobe of this hit, or NULL. */
-static __maybe_unused const struct kprobe *stp_hit_kprobe(const struct stp_context *c)
+/* The address of the kprobe of this hit, or 0 if it is not a kprobe's
+ * (an address, not the struct kprobe: the other parts of the runtime then
+ * need no <linux/kprobes.h>, which is slow to compile). */
+#ifdef STP_NEED_KPROBES
+static __maybe_unused unsigned long stp_kprobe_addr(const struct stp_context *c)
 {
 	const struct stp_probe *p = c->probe;
 	const struct stp_kprobe *k;
 
 	if (!p || p->kind != STP_PROBE_KPROBE || !p->kprobes || c->unit < 0 ||
 	    c->unit >= p->nsymbols)
-		return NULL;
+		return 0;
 	k = &p->kprobes[c->unit];
-	return p->is_return ? &k->rp.kp : &k->kp;
+	return (unsigned long)(p->is_return ? k->rp.kp.addr : k->kp.addr);
 }
+#else
+/* A script without kprobes (runtime.h left kprobes.c out). */
+static __maybe_unused unsigned long stp_kprobe_addr(const struct stp_context *c)
+{
+	return 0;
+}
+#endif
 
 /* The address the probe is at: the probed instruction for kprobes (the
  * function's, in .return probes), else the interrupted one; 0 if none. */
 static __maybe_unused unsigned long stp_probe_addr(const struct stp_context *c)
 {
-	const struct kprobe *kp = stp_hit_kprobe(c);
+	unsigned long kp_addr = stp_kprobe_addr(c);
 	struct pt_regs *regs = stp_real_regs(c);
 
-	if (kp)
-		return (unsigned long)kp->addr;
+	if (kp_addr)
+		return kp_addr;
 	return regs ? instruction_pointer(regs) : 0;
 }
 
@@ -104,7 +114,7 @@ static __maybe_unused void stp_probe_point(const struct stp_context *c, char *ou
 		return;
 	}
 	strscpy(out, p->pp, size);
-	if (!stp_hit_kprobe(c) || !p->symbols)
+	if (!stp_kprobe_addr(c) || !p->symbols)
 		return;
 	sym = p->symbols[c->unit];
 	colon = strchr(sym, ':');
@@ -146,7 +156,7 @@ static __maybe_unused bool stp_probe_module(const struct stp_context *c, char *o
 	char point[MAXSTRINGLEN];
 	const char *sym, *colon;
 
-	if (stp_hit_kprobe(c) && c->probe->symbols) {
+	if (stp_kprobe_addr(c) && c->probe->symbols) {
 		sym = c->probe->symbols[c->unit];
 		colon = strchr(sym, ':');
 		if (colon) {

@@ -61,7 +61,7 @@ static __maybe_unused s64 stp_register(struct stp_context *c, const char *name, 
 		return 0;
 	}
 	v = *(unsigned long *)((char *)regs + r->offset);
-	if (r->offset == offsetof(struct pt_regs, ip) && stp_hit_kprobe(c))
+	if (r->offset == offsetof(struct pt_regs, ip) && stp_kprobe_addr(c))
 		v = stp_probe_addr(c);
 	if (!r->low32)
 		return (s64)v;

@@ -5,7 +5,11 @@
  * and probe table, and finally includes module.c, which registers them.
  *
  * Everything is static and lives in the one translation unit kbuild
- * compiles, so the compiler drops what a script does not use.
+ * compiles, so the compiler drops what a script does not use.  The code of
+ * each kind of probe is compiled only when the generated file asks for it
+ * with STP_NEED_<KIND> (see "Parts" below): module.c refers to it to start
+ * and stop those probes, which would otherwise make the compiler build all
+ * of it for every script.
  */
 #ifndef STP_RUNTIME_H
 #define STP_RUNTIME_H
@@ -24,7 +28,6 @@
 #include <linux/sched.h>
 #include <linux/sort.h>
 #include <linux/version.h>
-#include <linux/kprobes.h>
 #include <linux/delay.h>
 
 #include "stp_limits.h"
@@ -43,10 +46,32 @@ static void stp_session_stop(void);
 #include "session.c"
 #include "params.c"
 #include "format.c"
+
+/*
+ * Parts: the probe kinds the script has.  timer.c is timer.* (and
+ * timer.profile), kprobes.c kernel.function, module().function and
+ * kprobe.*, tracepoints.c kernel.trace, procfs.c procfs, perf.c perf.*.
+ * And symbols.c, for target variables in a module's static data.
+ */
+#ifdef STP_NEED_TIMERS
 #include "timer.c"
+#endif
+#ifdef STP_NEED_KPROBES
 #include "kprobes.c"
-#include "symbols.c"
+#endif
+#ifdef STP_NEED_TRACEPOINTS
 #include "tracepoints.c"
+#endif
+#ifdef STP_NEED_PROCFS
+#include "procfs.c"
+#endif
+#ifdef STP_NEED_PERF
+#include "perf.c"
+#endif
+
+#ifdef STP_NEED_MODULE_SYMBOLS
+#include "symbols.c"
+#endif
 #include "target.c"
 #include "probe_point.c"
 #include "registers.c"
@@ -58,8 +83,6 @@ static void stp_session_stop(void);
 #include "flags.c"
 #include "conversions.c"
 #include "control.c"
-#include "procfs.c"
-#include "perf.c"
 #include "map.c"
 #include "arrays.c"
 #include "stat.c"

@@ -50,7 +50,7 @@ static unsigned int stp_unwind(struct unwind_state *state, unsigned long *pcs, u
 static noinline __maybe_unused unsigned int stp_stack_collect(const struct stp_context *c,
 							       unsigned long *pcs, unsigned int max)
 {
-	const struct kprobe *kp = stp_hit_kprobe(c);
+	unsigned long kp_addr = stp_kprobe_addr(c);
 	struct pt_regs *regs = stp_real_regs(c), at;
 	struct unwind_state state;
 	unsigned int n = 0;
@@ -62,12 +62,12 @@ static noinline __maybe_unused unsigned int stp_stack_collect(const struct stp_c
 		return stp_unwind(&state, pcs, 0, max, true);
 	}
 	at = *regs;
-	if (kp) {
-		pcs[n++] = (unsigned long)kp->addr;
+	if (kp_addr) {
+		pcs[n++] = kp_addr;
 		if (c->probe->is_return && n < max)
 			pcs[n++] = instruction_pointer(regs);
 		else
-			instruction_pointer_set(&at, (unsigned long)kp->addr);
+			instruction_pointer_set(&at, kp_addr);
 	} else {
 		pcs[n++] = instruction_pointer(regs);
 	}

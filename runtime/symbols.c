@@ -9,6 +9,7 @@
  * kallsyms_lookup_name() finds them, but it is not exported (since 5.7):
  * its address is where a kprobe placed on it by name lands.
  */
+#include <linux/kprobes.h>
 
 struct stp_module_symbol {
 	const char *name;	/* "MODULE:SYMBOL" */

@@ -59,7 +59,10 @@ static int write_kbuild_files(struct session *s, const char *name)
 {
 	char *c_path = xasprintf("%s/%s.c", s->tmpdir, name);
 	char *kbuild_path = xasprintf("%s/Kbuild", s->tmpdir);
-	char *kbuild = xasprintf("obj-m := %s.o\nccflags-y := -I%s\n", name, s->runtime_dir);
+	/* -g0 after the kernel's -g: nothing reads the module's DWARF (the
+	 * kernel unwinds it with the ORC data objtool makes), and making it
+	 * is a good part of the compile. */
+	char *kbuild = xasprintf("obj-m := %s.o\nccflags-y := -I%s -g0\n", name, s->runtime_dir);
 	int rc = 0;
 
 	if (write_file(c_path, s->c_source, strlen(s->c_source)) < 0 ||

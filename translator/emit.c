@@ -1098,6 +1098,44 @@ static void emit_header(struct emitter *em)
 	line(em, "#define STP_SCRIPT_NAME %s", quoted(name));
 	if (sess->bulk_mode)
 		line(em, "#define STP_BULKMODE 1");	/* -b: a relay file per CPU, read raw */
+}
+
+/* The runtime parts that only some scripts need (see runtime/runtime.h),
+ * each shown by a marker in the generated C: leaving out those a script
+ * does not need saves most of kbuild's compile time for a small script. */
+static const struct runtime_part {
+	const char *markers[2];
+	const char *need;
+	const char *what;
+} runtime_parts[] = {
+	{ { ".kind = STP_PROBE_TIMER", ".kind = STP_PROBE_PROFILE" }, "STP_NEED_TIMERS", "timer probes" },
+	{ { ".kind = STP_PROBE_KPROBE" }, "STP_NEED_KPROBES", "kprobes" },
+	{ { ".kind = STP_PROBE_TRACEPOINT" }, "STP_NEED_TRACEPOINTS", "tracepoints" },
+	{ { ".kind = STP_PROBE_PROCFS" }, "STP_NEED_PROCFS", "procfs files" },
+	{ { ".kind = STP_PROBE_PERF" }, "STP_NEED_PERF", "perf counters" },
+	{ { "#define STP_NMODULE_SYMBOLS" }, "STP_NEED_MODULE_SYMBOLS", "static data of modules" },
+};
+
+static int has_marker(const struct runtime_part *part, const char *body)
+{
+	for (int i = 0; i < 2; i++)
+		if (part->markers[i] && strstr(body, part->markers[i]))
+			return 1;
+	return 0;
+}
+
+/* A #define for each part the generated C in body needs. */
+static void emit_runtime_needs(struct strbuf *out, const char *body)
+{
+	for (size_t i = 0; i < sizeof(runtime_parts) / sizeof(runtime_parts[0]); i++)
+		if (has_marker(&runtime_parts[i], body))
+			sb_printf(out, "#define %s\t/* %s */\n", runtime_parts[i].need, runtime_parts[i].what);
+}
+
+static void emit_includes(struct emitter *em)
+{
+	struct session *sess = em->sess;
+
 	line(em, "#include \"runtime.h\"");
 	line(em, "%s", "");
 	/* staprun lets only users of this group (or above) run the module */
@@ -1174,8 +1212,12 @@ int pass3_emit(struct session *sess)
 {
 	struct emitter em = { .sess = sess };
 	struct script *s = &sess->script;
+	struct strbuf c = {0};
+	char *head, *body;
 
 	emit_header(&em);
+	head = sb_steal(&em.out);
+	emit_includes(&em);
 	for (int i = 0; i < s->embedded.len; i++) {
 		line(&em, "/* embedded C from %s */", format_loc(&s->embedded.items[i]->loc));
 		line(&em, "%s", s->embedded.items[i]->code);
@@ -1201,6 +1243,13 @@ int pass3_emit(struct session *sess)
 	emit_script_init(&em);
 	emit_frame_size(&em);
 	line(&em, "#include \"module.c\"");
-	sess->c_source = sb_steal(&em.out);
+	body = sb_steal(&em.out);
+	/* the defines go before runtime.h, but depend on what comes after */
+	sb_add(&c, head);
+	emit_runtime_needs(&c, body);
+	sb_add(&c, body);
+	free(head);
+	free(body);
+	sess->c_source = sb_steal(&c);
 	return 0;
 }
