@@ -361,6 +361,13 @@ kernel_listing_tests() {
 	[ "$out" = 'kernel.function("vfs_read@fs/read_write.c:N")
 kernel.function("vfs_readlink@fs/namei.c:N")
 kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name" "$out"
+	name="cli: -l finds the aliases of a function (__x64_sys_getppid is __do_sys_getppid)"
+	if selected "$name"; then
+		out=$("$STAP" -r "$(release)" -l 'kernel.function("*sys_getppid")' 2>&1 | sed 's/:[0-9]*")/:N")/')
+		[ "$out" = 'kernel.function("__do_sys_getppid@kernel/sys.c:N")
+kernel.function("__ia32_sys_getppid@kernel/sys.c:N")
+kernel.function("__x64_sys_getppid@kernel/sys.c:N")' ] && pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -L lists each function's parameters with their types"
 	if selected "$name"; then
 		out=$("$STAP" -r "$(release)" -L 'kernel.function("vfs_read")' 2>&1 | sed 's/:[0-9]*")/:N")/')

@@ -265,7 +265,8 @@ static void apply_address_tables(struct loader *ld, struct kfunc_table *t)
 	for (size_t i = 0; i < nsites; i++) {
 		struct kfunc *f = function_before(t, sites[i]);
 
-		if (f && sites[i] - f->addr < 16)
+		/* and its aliases: __x64_sys_getppid is __do_sys_getppid */
+		for (; f && sites[i] - f->addr < 16; f = f > t->by_addr && f[-1].addr == f->addr ? f - 1 : NULL)
 			f->traced = 1;
 	}
 	for (int i = 0; i < t->n_by_addr && !nsites; i++)	/* no ftrace table: nothing is known notrace */
@@ -273,7 +274,7 @@ static void apply_address_tables(struct loader *ld, struct kfunc_table *t)
 	for (size_t i = 0; i < nblack; i++) {
 		struct kfunc *f = function_before(t, blacklist[i]);
 
-		if (f && f->addr == blacklist[i])
+		for (; f && f->addr == blacklist[i]; f = f > t->by_addr ? f - 1 : NULL)
 			f->why_not = "on the kernel's kprobe blacklist";
 	}
 	free(sites);
