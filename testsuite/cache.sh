@@ -72,6 +72,15 @@ cache_key_tests() {
 		esac
 		if built; then pass "$name"; else fail "$name" "$(cat "$WORK/c.err")"; fi
 	done
+	name="cache: -G values share a module; a value of another type does not"
+	cache_stap -G g=1 -e 'global g; probe begin { println(g) exit() }'
+	cache_stap -v -G g=2 -e 'global g; probe begin { println(g) exit() }'
+	if used_cache; then
+		cache_stap -v -G g=two -e 'global g; probe begin { println(g) exit() }'
+		if built; then pass "$name"; else fail "$name" "a string value used the long's module"; fi
+	else
+		fail "$name" "$(cat "$WORK/c.err")"
+	fi
 	name="cache: -c, -x, -o and -s do not change the module"
 	cache_stap -v -I "$dir" -o /dev/null -s 2 -x 1 -e 'probe begin { println(cache_test_value(), @1) exit() }' one
 	if used_cache; then pass "$name"; else fail "$name" "$(cat "$WORK/c.err")"; fi

@@ -205,13 +205,28 @@ static void add_kernel(EVP_MD_CTX *ctx, struct session *s)
 	free(vmlinux);
 }
 
+/* -G NAME=VALUE: the value reaches the module as a parameter when it
+ * loads; only whether it is a number (its global's type) shapes it. */
+static void add_settings(EVP_MD_CTX *ctx, struct session *s)
+{
+	add_int(ctx, "-G", s->global_settings.len);
+	for (int i = 0; i < s->global_settings.len; i++) {
+		const char *arg = s->global_settings.items[i], *value = strchr(arg, '=') + 1;
+		char *kind = xasprintf("%.*s %s", (int)(value - 1 - arg), arg,
+				       is_number_text(value) ? "number" : "string");
+
+		add_string(ctx, "-G", kind);
+		free(kind);
+	}
+}
+
 /* Options that reach passes 2 to 4.  Not here: -o, -c, -x, -s, -S, -F,
  * -v, -k: they only change how pass 5 runs the module. */
 static void add_options(EVP_MD_CTX *ctx, struct session *s)
 {
 	add_string(ctx, "module name", s->module_name);
 	add_strings(ctx, "-D", s->defines.items, s->defines.len);
-	add_strings(ctx, "-G", s->global_settings.items, s->global_settings.len);
+	add_settings(ctx, s);
 	add_strings(ctx, "argument", s->args.items, s->args.len);
 	add_int(ctx, "-g", s->guru_mode);
 	add_int(ctx, "-u", s->keep_unused);

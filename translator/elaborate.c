@@ -1091,17 +1091,6 @@ static void add_timeout_probe(struct elab *el)
 	number_probes(s);
 }
 
-/* A -G value that is a number sets a long global, any other a string. */
-static int is_number_text(const char *v)
-{
-	char *end;
-
-	if (!*v)
-		return 0;
-	strtoll(v, &end, 0);
-	return !*end;
-}
-
 /* The global a -G NAME=VALUE names (NULL if none), and its value. */
 static struct symbol *setting_global(struct elab *el, const char *arg, const char **value)
 {

@@ -366,3 +366,13 @@ string_vec dir_files(const char *dir, const char *const *suffixes)
 		qsort(files.items, files.len, sizeof(char *), by_name);
 	return files;
 }
+
+int is_number_text(const char *v)
+{
+	char *end;
+
+	if (!*v)
+		return 0;
+	strtoll(v, &end, 0);
+	return !*end;
+}

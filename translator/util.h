@@ -81,6 +81,9 @@ int is_dir(const char *path);
 string_vec dir_files(const char *dir, const char *const *suffixes);
 /* rm -rf path; 0 on success, else says so on stderr. */
 int remove_tree(const char *path);
+/* Whether v is a whole number (C syntax): a -G value that is one sets a
+ * long global, any other a string. */
+int is_number_text(const char *v);
 uint64_t hash_bytes(uint64_t h, const void *data, size_t n);
 
 #endif
