@@ -60,9 +60,11 @@ check: deps
 	$(MAKE) all build/asan/stap
 	./testsuite/run
 
-# The translator's speed on the kernel's debug information (scripts/bench).
-bench: stap
-	./scripts/bench
+# Translation time and memory, probe cost and output throughput in the
+# guest (bench/run, doc/benchmarks.md); not part of check.  RUNS=N runs
+# per figure (default 5), BENCH_QUICK=1 for a shorter run.
+bench: all
+	./bench/run $(RUNS)
 
 demo: deps
 	$(MAKE) all
