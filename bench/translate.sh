@@ -155,22 +155,26 @@ for c in $LISTINGS; do
 	bench_case "$c" l
 done
 
-echo "1. Translation: wall seconds of stap -pN -r $RELEASE (median of $RUNS)"
-row case "-p2 cold" "-p2 warm" "-p3 cold" "-p3 warm" "-p4 cold" "-p4 warm"
-for c in $CASES; do
-	cells=()
-	for p in 2 3 4; do
-		for mode in cold warm; do
-			cells+=("$(cell "$DATA/$c.$p.$mode" 2 1 %.3f)")
+# One row per case and listing of column COL of the runs' data, times
+# SCALE, in FORMAT; with "reasons", each failed row's first error under it.
+pass_table() {
+	local col=$1 scale=$2 format=$3 show_reasons=${4:-} c p mode cells
+	row case "-p2 cold" "-p2 warm" "-p3 cold" "-p3 warm" "-p4 cold" "-p4 warm"
+	for c in $CASES $LISTINGS; do
+		cells=()
+		for p in 2 3 4 l; do
+			[ -e "$DATA/$c.$p.cold" ] || continue
+			for mode in cold warm; do
+				cells+=("$(cell "$DATA/$c.$p.$mode" "$col" "$scale" "$format")")
+			done
 		done
+		row "$(label "$c")" "${cells[@]}"
+		[ -z "$show_reasons" ] || reasons "$c"
 	done
-	row "$(label "$c")" "${cells[@]}"
-	reasons "$c"
-done
-for c in $LISTINGS; do
-	row "$(label "$c")" "$(cell "$DATA/$c.l.cold" 2 1 %.3f)" "$(cell "$DATA/$c.l.warm" 2 1 %.3f)"
-	reasons "$c"
-done
+}
+
+echo "1. Translation: wall seconds of stap -pN -r $RELEASE (median of $RUNS)"
+pass_table 2 1 %.3f reasons
 [ $can_drop = yes ] || echo "(cold: the page cache could not be dropped; only SYSTEMTAP_DIR was fresh)"
 echo
 echo "2. Translation per pass: real ms of each pass (stap -v; median of $RUNS): passes 1-4 of the"
@@ -189,17 +193,5 @@ done
 echo "(\"-\": stap -v printed no time for that pass)"
 echo
 echo "3. Translator peak memory: maximum resident set, MB (median of $RUNS)"
-row case "-p2 cold" "-p2 warm" "-p3 cold" "-p3 warm" "-p4 cold" "-p4 warm"
-for c in $CASES; do
-	cells=()
-	for p in 2 3 4; do
-		for mode in cold warm; do
-			cells+=("$(cell "$DATA/$c.$p.$mode" 3 0.0009765625 %.0f)")
-		done
-	done
-	row "$(label "$c")" "${cells[@]}"
-done
-for c in $LISTINGS; do
-	row "$(label "$c")" "$(cell "$DATA/$c.l.cold" 3 0.0009765625 %.0f)" "$(cell "$DATA/$c.l.warm" 3 0.0009765625 %.0f)"
-done
+pass_table 3 0.0009765625 %.0f
 echo "(-p2/-p3: stap alone; -p4: the largest of stap and the kbuild processes it waits for)"
