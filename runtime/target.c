@@ -23,6 +23,23 @@ static __maybe_unused u64 stp_kread(struct stp_context *c, unsigned long addr, s
 	return v;
 }
 
+/* The same for the probed process's memory (uprobes, SDT marker args). */
+static __maybe_unused u64 stp_uread(struct stp_context *c, unsigned long addr, size_t size, const char *near)
+{
+	u64 v = 0;
+
+	if (unlikely(c->error))
+		return 0;
+	if (copy_from_user_nofault(&v, (const void __user *)addr, size)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "user read fault at 0x%016lx", addr);
+		stp_error(c, msg, near);
+		return 0;
+	}
+	return v;
+}
+
 /* Guru mode only: the translator refuses writes without -g. */
 static __maybe_unused void stp_kwrite(struct stp_context *c, unsigned long addr, size_t size, u64 v,
 				      const char *near)
