@@ -68,7 +68,7 @@ static void stp_run_in_order(enum stp_probe_kind kind, int state)
  * out the code of the other kinds (see STP_NEED_* there).
  */
 
-/* Kprobes, tracepoints, perf counters and procfs files: 0, or the first
+/* Kprobes, tracepoints, perf counters, uprobes and procfs files: 0, or the first
  * error (those placed before it stay so until stp_disarm_all). */
 static int stp_place_probes(void)
 {
@@ -85,6 +85,10 @@ static int stp_place_probes(void)
 #ifdef STP_NEED_PERF
 	if (!rc)
 		rc = stp_for_each_probe_until(stp_perf_register, STP_PROBE_PERF);
+#endif
+#ifdef STP_NEED_UPROBES
+	if (!rc)
+		rc = stp_for_each_probe_until(stp_uprobe_register, STP_PROBE_UPROBE);
 #endif
 #ifdef STP_NEED_PROCFS
 	if (!rc)
@@ -138,6 +142,9 @@ static void stp_remove_probes(void)
 #endif
 #ifdef STP_NEED_PERF
 	stp_for_each_probe(stp_perf_unregister, STP_PROBE_PERF);
+#endif
+#ifdef STP_NEED_UPROBES
+	stp_for_each_probe(stp_uprobe_unregister, STP_PROBE_UPROBE);
 #endif
 #ifdef STP_NEED_PROCFS
 	stp_procfs_remove();

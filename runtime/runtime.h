@@ -50,7 +50,8 @@ static void stp_session_stop(void);
 /*
  * Parts: the probe kinds the script has.  timer.c is timer.* (and
  * timer.profile), kprobes.c kernel.function, module().function and
- * kprobe.*, tracepoints.c kernel.trace, procfs.c procfs, perf.c perf.*.
+ * kprobe.*, tracepoints.c kernel.trace, procfs.c procfs, perf.c perf.*,
+ * uprobes.c process(...).function/.statement/.mark.
  * And symbols.c, for target variables in a module's static data.
  */
 #ifdef STP_NEED_TIMERS
@@ -67,6 +68,9 @@ static void stp_session_stop(void);
 #endif
 #ifdef STP_NEED_PERF
 #include "perf.c"
+#endif
+#ifdef STP_NEED_UPROBES
+#include "uprobes.c"
 #endif
 
 #ifdef STP_NEED_MODULE_SYMBOLS

@@ -7,6 +7,7 @@
 struct stp_cpu_timer;
 struct stp_kprobe;
 struct stp_tracepoint;
+struct stp_uprobe;
 
 enum stp_probe_kind {
 	STP_PROBE_BEGIN,
@@ -19,6 +20,7 @@ enum stp_probe_kind {
 	STP_PROBE_TRACEPOINT,
 	STP_PROBE_PROCFS,
 	STP_PROBE_PERF,
+	STP_PROBE_UPROBE,
 };
 
 /* A global's lock, and whether a probe takes it to write. */
@@ -63,6 +65,12 @@ struct stp_probe {
 	u64 perf_sample;		/* perf: every that many events */
 	bool perf_freq;			/* perf: .hz(N): perf_sample times a second */
 	struct perf_event **perf_events;	/* perf: one per CPU, while registered */
+	const char *const *upaths;	/* uprobes: each one's file */
+	const loff_t *uoffsets;		/* uprobes: each one's offset in its file */
+	const loff_t *urefctrs;		/* uprobes: each one's SDT semaphore offset (0: none), or NULL */
+	int nuprobes;
+	pid_t upid;			/* uprobes: process(PID): only that process; 0: any */
+	struct stp_uprobe *uprobes;	/* uprobes: nuprobes of them, while registered */
 };
 
 enum stp_script_state {

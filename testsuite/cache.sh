@@ -219,6 +219,27 @@ cache_misc_tests() {
 	fi
 }
 
+# A process probe's offsets come from its program: a program rebuilt (or
+# only touched) since is a miss, not a module with stale offsets.
+cache_input_tests() {
+	local name="cache: a probed program that changed makes a new build"
+	cp testsuite/uprog/uprog "$WORK/uprog_copy"
+	cache_stap -e "probe process(\"$WORK/uprog_copy\").function(\"add_ints\") {}"
+	cache_stap -v -e "probe process(\"$WORK/uprog_copy\").function(\"add_ints\") {}"
+	if ! used_cache; then
+		fail "$name" "no hit before the change: $(cat "$WORK/c.err")"
+		return
+	fi
+	touch -d '1 minute ago' "$WORK/uprog_copy"
+	cache_stap -v -e "probe process(\"$WORK/uprog_copy\").function(\"add_ints\") {}"
+	if built && grep -qx "Cache: $WORK/uprog_copy changed since the cached module was built: building it again" \
+		"$WORK/c.err"; then
+		pass "$name"
+	else
+		fail "$name" "$(cat "$WORK/c.err")"
+	fi
+}
+
 cache_tests() {
 	selected "cache:" || return
 	CACHE_HOME="$WORK/cache-home"
@@ -229,4 +250,5 @@ cache_tests() {
 	cache_concurrency_tests
 	cache_limit_tests
 	cache_misc_tests
+	cache_input_tests
 }

@@ -78,6 +78,7 @@ struct entry_sum {
 	char module[64];
 	long long ko_size, c_size;
 	char ko_sha[65], c_sha[65];
+	const char *inputs;	/* into the text read: "input IDENTITY PATH" lines */
 	long long warnings_size;
 	const char *warnings;	/* into the text read */
 };
@@ -87,26 +88,77 @@ static int parse_sum(const char *text, struct entry_sum *sum)
 	const char *p;
 	int n = 0;
 
-	if (sscanf(text, "stap module cache entry 1\nkey %64s\nmodule %63s\nko %lld %64s\nc %lld %64s\n"
-		   "warnings %lld\n%n", sum->key, sum->module, &sum->ko_size, sum->ko_sha, &sum->c_size,
-		   sum->c_sha, &sum->warnings_size, &n) != 7 || n == 0)
+	if (sscanf(text, "stap module cache entry 1\nkey %64s\nmodule %63s\nko %lld %64s\nc %lld %64s\n%n",
+		   sum->key, sum->module, &sum->ko_size, sum->ko_sha, &sum->c_size, sum->c_sha, &n) != 6 || !n)
 		return -1;
-	p = text + n;
+	p = sum->inputs = text + n;
+	while (!strncmp(p, "input ", 6) && strchr(p, '\n'))
+		p = strchr(p, '\n') + 1;
+	n = 0;
+	if (sscanf(p, "warnings %lld\n%n", &sum->warnings_size, &n) != 1 || !n)
+		return -1;
+	p += n;
 	if (sum->warnings_size < 0 || (long long)strlen(p) != sum->warnings_size)
 		return -1;
 	sum->warnings = p;
 	return 0;
 }
 
-static char *format_sum(const char *key, const char *module, const char *ko, size_t ko_len,
-			const char *c, size_t c_len, const char *warnings)
+/* The "input IDENTITY PATH" lines of s->inputs (a missing file is one
+ * that changed). */
+static void add_inputs(struct strbuf *sb, const struct session *s)
+{
+	for (int i = 0; i < s->inputs.len; i++) {
+		char *id = file_identity(s->inputs.items[i]);
+
+		sb_printf(sb, "input %s %s\n", id ? id : "absent", s->inputs.items[i]);
+		free(id);
+	}
+}
+
+static char *format_sum(const struct session *s, const char *key, const char *ko, size_t ko_len,
+			const char *warnings)
 {
 	char ko_sha[65], c_sha[65];
+	size_t c_len = strlen(s->c_source);
+	struct strbuf sb = {0};
 
 	sha256_hex(ko, ko_len, ko_sha);
-	sha256_hex(c, c_len, c_sha);
-	return xasprintf("stap module cache entry 1\nkey %s\nmodule %s\nko %zu %s\nc %zu %s\nwarnings %zu\n%s",
-			 key, module, ko_len, ko_sha, c_len, c_sha, strlen(warnings), warnings);
+	sha256_hex(s->c_source, c_len, c_sha);
+	sb_printf(&sb, "stap module cache entry 1\nkey %s\nmodule %s\nko %zu %s\nc %zu %s\n", key, s->module_name,
+		  ko_len, ko_sha, c_len, c_sha);
+	add_inputs(&sb, s);
+	sb_printf(&sb, "warnings %zu\n%s", strlen(warnings), warnings);
+	return sb_steal(&sb);
+}
+
+/* The first input of the summary that is not as it was when the module
+ * was built (malloc'd), or NULL.  A line is "input SIZE TIME INODE PATH",
+ * or "input absent PATH". */
+static char *changed_input(const char *inputs)
+{
+	char *changed = NULL;
+
+	for (const char *p = inputs; !changed && !strncmp(p, "input ", 6);) {
+		const char *end = strchr(p, '\n');
+		char *line = xstrndup(p + 6, end - p - 6), *id;
+		int n = 0;
+
+		if (strncmp(line, "absent ", 7))
+			sscanf(line, "%*s %*s %*s %n", &n);
+		else
+			n = 7;
+		if (n > 1) {
+			line[n - 1] = '\0';
+			id = file_identity(line + n);
+			if (strcmp(id ? id : "absent", line))
+				changed = xstrdup(line + n);
+			free(id);
+		}
+		free(line);
+		p = end + 1;
+	}
+	return changed;
 }
 
 /* A file of the entry read whole and checked against its size and hash;
@@ -150,7 +202,7 @@ static void remove_entry_files(const struct cache_entry *e, int with_lock)
  * *c_source, pass 2's warnings in *warnings); 0 when there is none; -1,
  * and why, when it is damaged. */
 static int read_entry(const struct cache_entry *e, const char *module, char **c_source, char **warnings,
-		      char **why)
+		      char **changed, char **why)
 {
 	char *path = entry_file(e, "sum"), *text = read_file(path, NULL), *ko;
 	struct entry_sum sum;
@@ -165,6 +217,8 @@ static int read_entry(const struct cache_entry *e, const char *module, char **c_
 		*why = xasprintf("%s is not a cache entry's summary", path);
 	} else if (strcmp(sum.key, e->key) || strcmp(sum.module, module)) {
 		*why = xasprintf("%s is for another module", path);
+	} else if ((*changed = changed_input(sum.inputs))) {
+		rc = 0;		/* a program it probes was rebuilt: build it again */
 	} else if ((ko = read_checked(e, "ko", sum.ko_size, sum.ko_sha, why))) {
 		free(ko);
 		*c_source = read_checked(e, "c", sum.c_size, sum.c_sha, why);
@@ -221,7 +275,7 @@ static void show_hit(struct session *s, const char *warnings)
 
 int cache_lookup(struct session *s)
 {
-	char *c_source = NULL, *warnings = NULL, *why = NULL, *path;
+	char *c_source = NULL, *warnings = NULL, *why = NULL, *changed = NULL, *path;
 	struct cache_entry *e;
 	int found;
 
@@ -238,7 +292,10 @@ int cache_lookup(struct session *s)
 	entry_module_name(s);
 	if (s->poison_cache)
 		return CACHE_MISS;
-	found = read_entry(e, s->module_name, &c_source, &warnings, &why);
+	found = read_entry(e, s->module_name, &c_source, &warnings, &changed, &why);
+	if (changed && s->verbose)
+		fprintf(stderr, "Cache: %s changed since the cached module was built: building it again\n",
+			changed);
 	if (found < 0) {
 		fprintf(stderr, "stap: the cached module is damaged (%s): building it again\n", why);
 		remove_entry_files(e, 0);
@@ -301,7 +358,7 @@ static int store_file(const struct cache_entry *e, const char *ext, const char *
 void cache_store(struct session *s)
 {
 	struct cache_entry *e = s->cache;
-	size_t ko_len, c_len = strlen(s->c_source);
+	size_t ko_len, c_len = strlen(s->c_source);	/* (c_len: the .c's size) */
 	char *ko, *sum;
 	const char *warnings = s->warnings.buf ? s->warnings.buf : "";
 
@@ -312,7 +369,7 @@ void cache_store(struct session *s)
 		fprintf(stderr, "stap: cannot read %s: %s\n", s->module_path, strerror(errno));
 		return;
 	}
-	sum = format_sum(e->key, s->module_name, ko, ko_len, s->c_source, c_len, warnings);
+	sum = format_sum(s, e->key, ko, ko_len, warnings);
 	remove_entry_files(e, 0);
 	if (store_file(e, "ko", ko, ko_len) == 0 && store_file(e, "c", s->c_source, c_len) == 0 &&
 	    store_file(e, "sum", sum, strlen(sum)) == 0) {

@@ -39,6 +39,9 @@ void cache_clean(struct session *s, int force);
  * tapset files, the script, the options that change the module, and the
  * target kernel's build-id, config and module set; hex into key[65]. */
 void cache_key(struct session *s, char key[65]);
+/* A file's size, modification time and inode as text ("SIZE SEC.NSEC
+ * INODE"), which change when it is rewritten; NULL if it is missing. */
+char *file_identity(const char *path);
 /* SHA-256 of data as 64 hex digits and a NUL. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
 

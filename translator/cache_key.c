@@ -75,20 +75,24 @@ static void add_file(EVP_MD_CTX *ctx, const char *name, const char *path)
 	free(data);
 }
 
+char *file_identity(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return NULL;
+	return xasprintf("%lld %lld.%09ld %llu", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			 st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+}
+
 /* A large file by its identity: size, modification time and inode. */
 static void add_file_stat(EVP_MD_CTX *ctx, const char *name, const char *path)
 {
-	struct stat st;
-	char buf[128];
+	char *id = file_identity(path);
 
 	add_string(ctx, name, path);
-	if (stat(path, &st) < 0) {
-		add_string(ctx, name, "absent");
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%lld %lld.%09ld %llu", (long long)st.st_size,
-		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
-	add_string(ctx, name, buf);
+	add_string(ctx, name, id ? id : "absent");
+	free(id);
 }
 
 /* Every file of dir whose name ends in one of suffixes (NULL: all), in

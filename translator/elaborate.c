@@ -413,7 +413,7 @@ static void check_target_write(struct elab *el, struct expr *e)
 static int try_target(struct elab *el, struct expr *e, int quiet)
 {
 	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
-				      .guru = el->sess->guru_mode };
+				      .guru = el->sess->guru_mode, .inputs = &el->sess->inputs };
 	struct derived_probe *dp = el->func ? NULL : el->dp;
 
 	for (int i = 0; i < e->steps.len; i++)
@@ -874,6 +874,12 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 				memset(&one->wheres, 0, sizeof(one->wheres));
 				if (dp->wheres.len)
 					vec_push(&one->wheres, dp->wheres.items[k]);
+				memset(&one->refctrs, 0, sizeof(one->refctrs));
+				if (dp->refctrs.len)
+					vec_push(&one->refctrs, dp->refctrs.items[k]);
+				memset(&one->marks, 0, sizeof(one->marks));
+				if (dp->marks.len)
+					vec_push(&one->marks, dp->marks.items[k]);
 			}
 			vec_push(&q->points, dp->point);
 			q->body = stmt_clone(p->body);
@@ -902,7 +908,7 @@ static void resolve_probes(struct elab *el, int from)
 {
 	struct script *s = el->s;
 	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
-				      .guru = el->sess->guru_mode };
+				      .guru = el->sess->guru_mode, .inputs = &el->sess->inputs };
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];

@@ -1113,6 +1113,7 @@ static const struct runtime_part {
 	{ { ".kind = STP_PROBE_TRACEPOINT" }, "STP_NEED_TRACEPOINTS", "tracepoints" },
 	{ { ".kind = STP_PROBE_PROCFS" }, "STP_NEED_PROCFS", "procfs files" },
 	{ { ".kind = STP_PROBE_PERF" }, "STP_NEED_PERF", "perf counters" },
+	{ { ".kind = STP_PROBE_UPROBE" }, "STP_NEED_UPROBES", "uprobes" },
 	{ { "#define STP_NMODULE_SYMBOLS" }, "STP_NEED_MODULE_SYMBOLS", "static data of modules" },
 };
 

@@ -114,6 +114,16 @@ int list_probe_points(struct session *s, const char *pattern, int with_variables
 				free(vars);
 				continue;
 			}
+			if (dp->provider == &process_provider && !dp->probe->alias_name) {
+				for (int k = 0; k < dp->symbols.len; k++) {	/* one line per point found */
+					char *point = process_point_name(dp, k);
+
+					vec_push(&names, xasprintf("%s%s", point, vars));
+					free(point);
+				}
+				free(vars);
+				continue;
+			}
 			if (dp->provider == &tracepoint_provider && !dp->probe->alias_name) {
 				for (int k = 0; k < dp->symbols.len; k++) {	/* and per tracepoint */
 					char *point = tracepoint_point_name(s->release, dp->symbols.items[k],

@@ -283,7 +283,7 @@ static int resolve_tracepoint_target(struct derived_probe *dp, struct expr *e, c
 	} else if (!strcmp(e->name, "$$locals")) {
 		e->access = xcalloc(1, sizeof(*e->access));	/* a tracepoint has none */
 		e->access->type = TYPE_STRING;
-		e->access->read = xstrdup("\"\"");
+		e->access->read = xstrdup("(const char *)\"\"");	/* a pointer: see STP_CHECKED */
 		r = 1;
 	} else if (!is_argument(e->name, names, n) && strncmp(e->name, "$$", 2)) {
 		r = quiet ? 0 : -1;	/* not __data, nor __traceiter's locals */

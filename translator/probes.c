@@ -12,6 +12,7 @@ const struct provider *const all_providers[] = {
 	&kernel_function_provider,
 	&procfs_provider,
 	&perf_provider,
+	&process_provider,
 };
 const int n_providers = sizeof(all_providers) / sizeof(all_providers[0]);
 

@@ -6,6 +6,8 @@
 
 #include "ast.h"
 
+struct sdt_marker;
+
 /* One concrete probe the module registers: a script probe's handler bound
  * to one resolved probe point. */
 struct derived_probe {
@@ -36,6 +38,10 @@ struct derived_probe {
 	const char *perf_type, *perf_config;	/* perf: C expressions */
 	int64_t perf_sample;	/* perf: .sample(N), or .hz(N) if perf_freq */
 	int perf_freq;
+	/* uprobes: symbols has each point's function (or PROVIDER:NAME), modules
+	 * its file and offsets its offset in that file */
+	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
+	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
 	int index;
 };
 
@@ -44,6 +50,10 @@ struct probe_context {
 	const char *release;	/* the target kernel */
 	int verbose;		/* -v: say what patterns became */
 	int guru;		/* -g: .absolute addresses allowed */
+	/* Files the module is made from besides those the module cache's key
+	 * covers (a probed program): the cache checks them before a hit.
+	 * NULL when nobody keeps them (listings). */
+	string_vec *inputs;
 };
 
 struct provider {
@@ -74,6 +84,7 @@ extern const struct provider kernel_function_provider;
 extern const struct provider tracepoint_provider;
 extern const struct provider procfs_provider;
 extern const struct provider perf_provider;
+extern const struct provider process_provider;
 /* All of them, in the order they are asked. */
 extern const struct provider *const all_providers[];
 extern const int n_providers;
@@ -89,6 +100,10 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
 /* For -l/-L (probe_tracepoint.c): kernel.trace("SYSTEM:NAME") for the
  * tracepoint name of release's kernel, with " $arg:type" each if asked. */
 char *tracepoint_point_name(const char *release, const char *name, int with_args);
+
+/* For -l/-L (probe_process.c): the k-th point of a process probe, as
+ * process("FILE").function("NAME") (.return) or process("FILE").mark("NAME"). */
+char *process_point_name(const struct derived_probe *dp, int k);
 
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);

@@ -54,6 +54,7 @@ struct session {
 
 	struct cache_entry *cache;	/* the module cache's entry, or NULL (cache.h) */
 	struct strbuf warnings;		/* pass 2's warnings, kept with the cached module */
+	string_vec inputs;		/* other files pass 2 read (probe_context.inputs) */
 
 	char *tmpdir;			/* pass 4's kbuild directory */
 	char *c_source;			/* pass 3's output */

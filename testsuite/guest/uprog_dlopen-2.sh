@@ -1,0 +1,1 @@
+uprog_run.sh

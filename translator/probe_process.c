@@ -1,0 +1,342 @@
+/* process("PATH").function("PATTERN") with .call or .return,
+ * process("PATH").library("LIB").function("PATTERN") and their .return:
+ * a uprobe on each function's first instruction, placed by file and
+ * offset (runtime/uprobes.c), so every process that runs the program or
+ * maps the library is probed, PIE or not, started before the script or
+ * after it.  PATH is found as a shell finds a command; LIB among the
+ * libraries the program needs (or a path).  Functions come from the ELF
+ * symbol table; $return is the returned register.
+ *
+ * process("PATH").mark("NAME") and .provider("P").mark("NAME") (either
+ * may be a pattern, also after .library): the statically defined markers
+ * <sys/sdt.h> leaves in .note.stapsdt (sdt.c), with $arg1..$argN,
+ * $$name, $$provider and $$parms; a marker's semaphore is raised while
+ * the probe is in place. */
+#include "probes.h"
+
+#include "sdt.h"
+#include "uelf.h"
+
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"expected process(\"PATH\").function(\"PATTERN\")[.call|.return] or "
+	"process(\"PATH\")[.provider(\"P\")].mark(\"NAME\"), optionally with .library(\"LIB\") after "
+	"process(...)";
+
+/* The files the point names: the program, or its libraries matching LIB;
+ * the index of the component after them, or -1 (reported). */
+static int point_files(struct probe_point *pp, string_vec *files)
+{
+	struct probe_component *c = pp->comps.items[0];
+	const char *name, *lib;
+	char *program, *why = NULL;
+
+	if (!c->arg || c->arg->kind != EX_STRING) {
+		diag("semantic", &c->loc, "%s is not supported yet: name the program, as in "
+		     "process(\"/usr/bin/ls\")", c->arg ? "process(PID)" : "process without a program");
+		return -1;
+	}
+	name = c->arg->str;
+	program = uelf_find_program(name);
+	if (!program) {
+		diag("semantic", &c->arg->loc, "process(\"%s\"): no such program%s", name,
+		     strchr(name, '/') ? "" : " in $PATH");
+		return -1;
+	}
+	if (!component_is(pp, 1, "library")) {
+		vec_push(files, program);
+		return 1;
+	}
+	lib = component_string(pp, 1, "library name");
+	if (!lib)
+		return -1;
+	if (uelf_find_libraries(program, lib, files, &why) < 0) {
+		diag("semantic", &pp->comps.items[1]->loc, "%s", why);
+		return -1;
+	}
+	if (!files->len) {
+		diag("semantic", &pp->comps.items[1]->loc, "library(\"%s\"): %s needs no library of that name",
+		     lib, program);
+		return -1;
+	}
+	return 2;
+}
+
+/* .function("PATTERN"): a unit per function of each file. */
+static int add_functions(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp)
+{
+	const char *pattern = component_string(pp, i, "function name");
+	char *why = NULL;
+
+	if (!pattern)
+		return -1;
+	for (int f = 0; f < files->len; f++) {
+		ufunc_vec funcs = {0};
+
+		if (uelf_functions(files->items[f], pattern, &funcs, &why) < 0) {
+			diag("semantic", &pp->comps.items[0]->loc, "%s", why);
+			return -1;
+		}
+		for (int k = 0; k < funcs.len; k++) {
+			vec_push(&dp->symbols, funcs.items[k].name);
+			vec_push(&dp->modules, files->items[f]);
+			vec_push(&dp->offsets, funcs.items[k].offset);
+		}
+		free(funcs.items);
+	}
+	if (!dp->symbols.len) {
+		if (!pp->optional)
+			diag("semantic", &pp->comps.items[i]->loc, "no function matches '%s' in %s%s", pattern,
+			     files->items[0], files->len > 1 ? " and the other libraries" : "");
+		return pp->optional ? 0 : -1;
+	}
+	dp->wildcard = strpbrk(pattern, "*?[") != NULL;
+	return 1;
+}
+
+static void warn_at_loc(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(loc, fmt, ap);
+	va_end(ap);
+}
+
+/* [.provider("P")].mark("NAME") from component i: a unit per marker. */
+static int add_marks(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp)
+{
+	const char *provider = "*", *name;
+	char *why = NULL;
+
+	if (component_is(pp, i, "provider")) {
+		provider = component_string(pp, i, "provider name");
+		if (!provider)
+			return -1;
+		i++;
+	}
+	if (!component_is(pp, i, "mark") || i + 1 != pp->comps.len) {
+		diag("semantic", &pp->loc, "%s", usage);
+		return -1;
+	}
+	name = component_string(pp, i, "marker name");
+	if (!name)
+		return -1;
+	for (int f = 0; f < files->len; f++) {
+		sdt_marker_vec *marks = xcalloc(1, sizeof(*marks));	/* kept: units point into it */
+
+		if (sdt_markers(files->items[f], marks, &why) < 0) {
+			diag("semantic", &pp->comps.items[0]->loc, "%s", why);
+			return -1;
+		}
+		for (int k = 0; k < marks->len; k++) {
+			const struct sdt_marker *m = &marks->items[k];
+
+			if (fnmatch(provider, m->provider, 0) || fnmatch(name, m->name, 0))
+				continue;
+			if (m->semaphore && !m->semaphore_offset)
+				warn_at_loc(&pp->loc, "marker %s:%s of %s has a semaphore outside the file's "
+					    "data: it stays off", m->provider, m->name, files->items[f]);
+			vec_push(&dp->symbols, xasprintf("%s:%s", m->provider, m->name));
+			vec_push(&dp->modules, files->items[f]);
+			vec_push(&dp->offsets, m->pc_offset);
+			vec_push(&dp->refctrs, m->semaphore_offset);
+			vec_push(&dp->marks, m);
+		}
+	}
+	if (!dp->symbols.len) {
+		if (!pp->optional)
+			diag("semantic", &pp->comps.items[i]->loc, "no marker %s:%s in %s%s", provider, name,
+			     files->items[0], files->len > 1 ? " and the other libraries" : "");
+		return pp->optional ? 0 : -1;
+	}
+	dp->wildcard = strpbrk(name, "*?[") || strpbrk(provider, "*?[");
+	return 1;
+}
+
+static int resolve_process(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
+{
+	string_vec files = {0};
+	int i, n = pp->comps.len;
+
+	if (!component_is(pp, 0, "process"))
+		return 0;
+	i = point_files(pp, &files);
+	if (i < 0)
+		return -1;
+	for (int f = 0; ctx->inputs && f < files.len; f++)	/* offsets come from them */
+		vec_push(ctx->inputs, xstrdup(files.items[f]));
+	if (component_is(pp, i, "mark") || component_is(pp, i, "provider"))
+		return add_marks(pp, i, &files, dp);
+	if (!component_is(pp, i, "function"))
+		goto bad;
+	if (i + 1 < n) {
+		struct probe_component *c = pp->comps.items[i + 1];
+
+		if (i + 2 < n || c->arg || (strcmp(c->name, "call") && strcmp(c->name, "return")))
+			goto bad;
+		dp->is_return = !strcmp(c->name, "return");
+	}
+	return add_functions(pp, i, &files, dp);
+bad:
+	diag("semantic", &pp->loc, "%s", usage);
+	return -1;
+}
+
+static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp)
+{
+	int n = dp->symbols.len;
+
+	sb_printf(sb, "/* %d point%s: ", n, n == 1 ? "" : "s");
+	for (int i = 0; i < n && i < 8; i++)
+		sb_printf(sb, "%s%s", i ? ", " : "", dp->symbols.items[i]);
+	sb_printf(sb, "%s */\nstatic const char *const dp_%d_upaths[] = {", n > 8 ? ", ..." : "", dp->index);
+	for (int i = 0; i < n; i++) {
+		sb_add(sb, "\n\t");
+		sb_add_quoted(sb, dp->modules.len ? dp->modules.items[i] : dp->module);
+		sb_addc(sb, ',');
+	}
+	sb_printf(sb, "\n};\nstatic const loff_t dp_%d_uoffsets[] = {", dp->index);
+	for (int i = 0; i < n; i++)
+		sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->offsets.items[i]);
+	sb_add(sb, " };");
+	if (dp->refctrs.len) {
+		sb_printf(sb, "\nstatic const loff_t dp_%d_urefctrs[] = {", dp->index);
+		for (int i = 0; i < n; i++)
+			sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->refctrs.items[i]);
+		sb_add(sb, " };");
+	}
+}
+
+static void emit_process_fields(struct strbuf *sb, const struct derived_probe *dp)
+{
+	sb_printf(sb, ".kind = STP_PROBE_UPROBE, .upaths = dp_%d_upaths, .uoffsets = dp_%d_uoffsets, "
+		  ".nuprobes = %d, .is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->index,
+		  dp->symbols.len, dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
+		  dp->wildcard ? "true" : "false");
+	if (dp->refctrs.len)
+		sb_printf(sb, ", .urefctrs = dp_%d_urefctrs", dp->index);
+}
+
+static void set_access(struct expr *e, enum type type, char *read)
+{
+	e->access = xcalloc(1, sizeof(*e->access));
+	e->access->type = type;
+	e->access->read = read;
+}
+
+/* A string constant as a pointer: STP_CHECKED copies its value, and a
+ * copied array would not outlive the copy. */
+static char *quoted_c(const char *text)
+{
+	struct strbuf sb = {0};
+
+	sb_add(&sb, "(const char *)");
+	sb_add_quoted(&sb, text);
+	return sb_steal(&sb);
+}
+
+/* $$parms of a marker: "arg1=0x... arg2=0x..." ('?' for one we can't read). */
+static char *marker_parms(const struct sdt_marker *m)
+{
+	struct strbuf fmt = {0}, values = {0}, sb = {0};
+
+	for (int k = 0; k < m->nargs; k++) {
+		char *near = xasprintf("$arg%d", k + 1), *c = sdt_arg_c(&m->args[k], near);
+
+		sb_printf(&fmt, "%sarg%d=%s", k ? " " : "", k + 1, c ? "0x%llx" : "?");
+		if (c)
+			sb_printf(&values, ", (unsigned long long)(%s)", c);
+		free(c);
+		free(near);
+	}
+	sb_add(&sb, "({ snprintf(%T, MAXSTRINGLEN, ");
+	sb_add_quoted(&sb, fmt.buf ? fmt.buf : "");
+	sb_add(&sb, values.buf ? values.buf : "");
+	sb_add(&sb, "); %T; })");
+	free(fmt.buf);
+	free(values.buf);
+	return sb_steal(&sb);
+}
+
+/* A marker's $argN, $$name, $$provider and $$parms. */
+static int resolve_mark_target(const struct sdt_marker *m, struct expr *e, int quiet)
+{
+	int n = 0, used = 0;
+
+	if (e->steps.len || e->addr_of || e->pretty) {
+		if (!quiet)
+			diag("semantic", &e->loc, "%s: a marker's arguments are plain numbers (use @cast or "
+			     "user_string() for what they point at)", e->name);
+		return quiet ? 0 : -1;
+	}
+	if (!strcmp(e->name, "$$name") || !strcmp(e->name, "$$provider")) {
+		set_access(e, TYPE_STRING, quoted_c(e->name[2] == 'n' ? m->name : m->provider));
+		return 1;
+	}
+	if (!strcmp(e->name, "$$parms") || !strcmp(e->name, "$$vars")) {
+		set_access(e, TYPE_STRING, marker_parms(m));
+		return 1;
+	}
+	if (sscanf(e->name, "$arg%d%n", &n, &used) == 1 && !e->name[used] && n >= 1 && n <= m->nargs) {
+		const struct sdt_arg *a = &m->args[n - 1];
+		char *c = sdt_arg_c(a, e->name);
+
+		if (!c) {
+			diag("semantic", &e->loc, "can't read %s of marker %s:%s: %s", e->name, m->provider, m->name,
+			     a->why);
+			return -1;
+		}
+		set_access(e, TYPE_LONG, c);
+		return 1;
+	}
+	if (!quiet)
+		diag("semantic", &e->loc, "marker %s:%s has no %s (it has %d argument%s: $arg1..$arg%d)", m->provider,
+		     m->name, e->name, m->nargs, m->nargs == 1 ? "" : "s", m->nargs);
+	return quiet ? 0 : -1;
+}
+
+/* $return in .return: the value the function left in rax. */
+static int resolve_process_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
+				  int quiet)
+{
+	(void)ctx;
+	if (dp->marks.len)
+		return dp->marks.len == 1 && !strcmp(e->op, "$") ? resolve_mark_target(dp->marks.items[0], e, quiet) : 0;
+	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return) {
+		e->access = xcalloc(1, sizeof(*e->access));
+		e->access->type = TYPE_LONG;
+		e->access->read = xstrdup("(int64_t)c->regs->ax");
+		return 1;
+	}
+	if (!quiet)
+		diag("semantic", &e->loc, "%s is not available here: process probes have only $return in .return "
+		     "probes so far (no debug information is read)", e->name);
+	return quiet ? 0 : -1;
+}
+
+char *process_point_name(const struct derived_probe *dp, int k)
+{
+	const char *file = dp->modules.len ? dp->modules.items[k] : dp->module;
+
+	const struct sdt_marker *m = dp->marks.len ? dp->marks.items[k] : NULL;
+
+	if (m)
+		return xasprintf("process(\"%s\").provider(\"%s\").mark(\"%s\")", file, m->provider, m->name);
+	return xasprintf("process(\"%s\").function(\"%s\")%s", file, dp->symbols.items[k],
+			 dp->is_return ? ".return" : "");
+}
+
+const struct provider process_provider = {
+	.name = "process",
+	.resolve = resolve_process,
+	.emit_decls = emit_process_decls,
+	.emit_fields = emit_process_fields,
+	.resolve_target = resolve_process_target,
+};
