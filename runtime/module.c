@@ -10,6 +10,9 @@
  */
 
 #include "modules.c"
+#ifdef STP_NEED_PROCESS_EVENTS
+#include "task_finder.c"
+#endif
 
 static __maybe_unused void stp_for_each_probe(void (*fn)(struct stp_probe *p), enum stp_probe_kind kind)
 {
@@ -90,6 +93,10 @@ static int stp_place_probes(void)
 	if (!rc)
 		rc = stp_for_each_probe_until(stp_uprobe_register, STP_PROBE_UPROBE);
 #endif
+#ifdef STP_NEED_PROCESS_EVENTS
+	if (!rc)
+		rc = stp_task_finder_start();
+#endif
 #ifdef STP_NEED_PROCFS
 	if (!rc)
 		rc = stp_procfs_create(stp_probes, ARRAY_SIZE(stp_probes));
@@ -145,6 +152,9 @@ static void stp_remove_probes(void)
 #endif
 #ifdef STP_NEED_UPROBES
 	stp_for_each_probe(stp_uprobe_unregister, STP_PROBE_UPROBE);
+#endif
+#ifdef STP_NEED_PROCESS_EVENTS
+	stp_task_finder_stop();
 #endif
 #ifdef STP_NEED_PROCFS
 	stp_procfs_remove();

@@ -21,6 +21,8 @@ enum stp_probe_kind {
 	STP_PROBE_PROCFS,
 	STP_PROBE_PERF,
 	STP_PROBE_UPROBE,
+	STP_PROBE_PROCESS_BEGIN,	/* process.begin: after an exec */
+	STP_PROBE_PROCESS_END,		/* process.end: its last thread's exit */
 };
 
 /* A global's lock, and whether a probe takes it to write. */

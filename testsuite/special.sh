@@ -368,6 +368,18 @@ kernel.function("vfs_readv@fs/read_write.c:N")' ] && pass "$name" || fail "$name
 kernel.function("__ia32_sys_getppid@kernel/sys.c:N")
 kernel.function("__x64_sys_getppid@kernel/sys.c:N")' ] && pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: -l lists process points: process.*, a program's markers and functions"
+	if selected "$name"; then
+		out=$("$STAP" -l 'process.*' 2>&1
+			"$STAP" -l 'process("testsuite/uprog/uprog").provider("uprog").mark("[im]*")' 2>&1
+			"$STAP" -l 'process("testsuite/uprog/uprog").library("libuprog.so").function("lib_*").return' 2>&1)
+		[ "$out" = "process.begin
+process.end
+process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"ints\")
+process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"mixed\")
+process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_name\").return
+process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_scale\").return" ] && pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -L lists each function's parameters with their types"
 	if selected "$name"; then
 		out=$("$STAP" -r "$(release)" -L 'kernel.function("vfs_read")' 2>&1 | sed 's/:[0-9]*")/:N")/')

@@ -975,7 +975,8 @@ static void emit_probe_table(struct emitter *em)
 		if (!dp->provider->emit_decls)
 			continue;
 		dp->provider->emit_decls(&decls, dp);
-		line(em, "%s", decls.buf);
+		if (decls.buf)
+			line(em, "%s", decls.buf);
 		free(decls.buf);
 	}
 	line(em, "static struct stp_probe stp_probes[] = {");
@@ -1114,6 +1115,8 @@ static const struct runtime_part {
 	{ { ".kind = STP_PROBE_PROCFS" }, "STP_NEED_PROCFS", "procfs files" },
 	{ { ".kind = STP_PROBE_PERF" }, "STP_NEED_PERF", "perf counters" },
 	{ { ".kind = STP_PROBE_UPROBE" }, "STP_NEED_UPROBES", "uprobes" },
+	{ { ".kind = STP_PROBE_PROCESS_BEGIN", ".kind = STP_PROBE_PROCESS_END" }, "STP_NEED_PROCESS_EVENTS",
+	  "process.begin/.end" },
 	{ { "#define STP_NMODULE_SYMBOLS" }, "STP_NEED_MODULE_SYMBOLS", "static data of modules" },
 };
 

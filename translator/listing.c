@@ -114,7 +114,7 @@ int list_probe_points(struct session *s, const char *pattern, int with_variables
 				free(vars);
 				continue;
 			}
-			if (dp->provider == &process_provider && !dp->probe->alias_name) {
+			if (dp->provider == &process_provider && dp->symbols.len && !dp->probe->alias_name) {
 				for (int k = 0; k < dp->symbols.len; k++) {	/* one line per point found */
 					char *point = process_point_name(dp, k);
 

@@ -160,6 +160,26 @@ static int add_marks(struct probe_point *pp, int i, const string_vec *files, str
 	return 1;
 }
 
+/* process.begin/.end and process("PATH").begin/.end. */
+static int resolve_process_event(struct probe_point *pp, struct derived_probe *dp)
+{
+	struct probe_component *c = pp->comps.items[0];
+
+	if (c->arg) {
+		char *program = c->arg->kind == EX_STRING ? uelf_find_program(c->arg->str) : NULL;
+
+		if (!program) {
+			diag("semantic", &c->loc, c->arg->kind == EX_STRING ? "process(\"%s\"): no such program" :
+			     "process(PID).begin/.end are not supported yet%s", c->arg->kind == EX_STRING ?
+			     c->arg->str : "");
+			return -1;
+		}
+		vec_push(&dp->modules, program);
+	}
+	dp->process_event = component_is(pp, 1, "begin") ? 1 : 2;
+	return 1;
+}
+
 static int resolve_process(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	string_vec files = {0};
@@ -167,6 +187,10 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 
 	if (!component_is(pp, 0, "process"))
 		return 0;
+	if (n == 2 && (component_is(pp, 1, "begin") || component_is(pp, 1, "end")) && !pp->comps.items[1]->arg)
+		return resolve_process_event(pp, dp);
+	if (n == 2 && !pp->comps.items[0]->arg && strpbrk(pp->comps.items[1]->name, "*?["))
+		return 0;	/* process.* : the fixed points (-l) */
 	i = point_files(pp, &files);
 	if (i < 0)
 		return -1;
@@ -193,6 +217,14 @@ static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp
 {
 	int n = dp->symbols.len;
 
+	if (dp->process_event) {
+		if (dp->modules.len) {
+			sb_printf(sb, "static const char *const dp_%d_upaths[] = { ", dp->index);
+			sb_add_quoted(sb, dp->modules.items[0]);
+			sb_add(sb, " };");
+		}
+		return;
+	}
 	sb_printf(sb, "/* %d point%s: ", n, n == 1 ? "" : "s");
 	for (int i = 0; i < n && i < 8; i++)
 		sb_printf(sb, "%s%s", i ? ", " : "", dp->symbols.items[i]);
@@ -216,6 +248,12 @@ static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp
 
 static void emit_process_fields(struct strbuf *sb, const struct derived_probe *dp)
 {
+	if (dp->process_event) {
+		sb_printf(sb, ".kind = STP_PROBE_PROCESS_%s", dp->process_event == 1 ? "BEGIN" : "END");
+		if (dp->modules.len)
+			sb_printf(sb, ", .upaths = dp_%d_upaths", dp->index);
+		return;
+	}
 	sb_printf(sb, ".kind = STP_PROBE_UPROBE, .upaths = dp_%d_upaths, .uoffsets = dp_%d_uoffsets, "
 		  ".nuprobes = %d, .is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->index,
 		  dp->symbols.len, dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
@@ -307,6 +345,11 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 				  int quiet)
 {
 	(void)ctx;
+	if (dp->process_event) {
+		if (!quiet)
+			diag("semantic", &e->loc, "%s: process.begin and .end have no target variables", e->name);
+		return quiet ? 0 : -1;
+	}
 	if (dp->marks.len)
 		return dp->marks.len == 1 && !strcmp(e->op, "$") ? resolve_mark_target(dp->marks.items[0], e, quiet) : 0;
 	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return) {
@@ -333,8 +376,11 @@ char *process_point_name(const struct derived_probe *dp, int k)
 			 dp->is_return ? ".return" : "");
 }
 
+static const char *const process_points[] = { "process.begin", "process.end", NULL };
+
 const struct provider process_provider = {
 	.name = "process",
+	.fixed_points = process_points,
 	.resolve = resolve_process,
 	.emit_decls = emit_process_decls,
 	.emit_fields = emit_process_fields,

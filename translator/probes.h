@@ -42,6 +42,7 @@ struct derived_probe {
 	 * its file and offsets its offset in that file */
 	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
+	int process_event;	/* process.begin (1) or process.end (2); modules: its program */
 	int index;
 };
 
