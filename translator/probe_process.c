@@ -283,7 +283,7 @@ static char *quoted_c(const char *text)
 /* $$parms of a marker: "arg1=0x... arg2=0x..." ('?' for one we can't read). */
 static char *marker_parms(const struct sdt_marker *m)
 {
-	struct strbuf fmt = {0}, values = {0}, sb = {0};
+	struct strbuf fmt = {0}, values = {0};
 
 	for (int k = 0; k < m->nargs; k++) {
 		char *near = xasprintf("$arg%d", k + 1), *c = sdt_arg_c(&m->args[k], near);
@@ -294,13 +294,7 @@ static char *marker_parms(const struct sdt_marker *m)
 		free(c);
 		free(near);
 	}
-	sb_add(&sb, "({ snprintf(%T, MAXSTRINGLEN, ");
-	sb_add_quoted(&sb, fmt.buf ? fmt.buf : "");
-	sb_add(&sb, values.buf ? values.buf : "");
-	sb_add(&sb, "); %T; })");
-	free(fmt.buf);
-	free(values.buf);
-	return sb_steal(&sb);
+	return formatted_access(&fmt, &values);
 }
 
 /* A marker's $argN, $$name, $$provider and $$parms. */

@@ -202,7 +202,7 @@ static int resolve_parms(struct expr *e, const struct probe_context *ctx, const 
 			 const char *function, const char *symbol, int quiet)
 {
 	const char *names[32];
-	struct strbuf fmt = {0}, values = {0}, sb = {0};
+	struct strbuf fmt = {0}, values = {0};
 	struct target_access *a;
 	int n = argument_names(ctx, symbol, names, 32);
 
@@ -226,15 +226,9 @@ static int resolve_parms(struct expr *e, const struct probe_context *ctx, const 
 		sb_add(&fmt, "0x%llx");
 		sb_printf(&values, ", (unsigned long long)(%s)", v->access->read);
 	}
-	sb_add(&sb, "({ snprintf(%T, MAXSTRINGLEN, ");
-	sb_add_quoted(&sb, fmt.buf ? fmt.buf : "");
-	sb_add(&sb, values.buf ? values.buf : "");
-	sb_add(&sb, "); %T; })");
-	free(fmt.buf);
-	free(values.buf);
 	a = xcalloc(1, sizeof(*a));
 	a->type = TYPE_STRING;
-	a->read = sb_steal(&sb);
+	a->read = formatted_access(&fmt, &values);
 	e->access = a;
 	return 1;
 }

@@ -2,6 +2,7 @@
 #include "probes.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct provider *const all_providers[] = {
@@ -68,4 +69,17 @@ int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const 
 		return 1;
 	diag("semantic", &pp->loc, "probe point '%s' is not supported", pp->text);
 	return -1;
+}
+
+char *formatted_access(struct strbuf *fmt, struct strbuf *values)
+{
+	struct strbuf sb = {0};
+
+	sb_add(&sb, "({ snprintf(%T, MAXSTRINGLEN, ");
+	sb_add_quoted(&sb, fmt->buf ? fmt->buf : "");
+	sb_add(&sb, values->buf ? values->buf : "");
+	sb_add(&sb, "); %T; })");
+	free(fmt->buf);
+	free(values->buf);
+	return sb_steal(&sb);
 }

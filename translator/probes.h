@@ -106,6 +106,10 @@ char *tracepoint_point_name(const char *release, const char *name, int with_args
  * process("FILE").function("NAME") (.return) or process("FILE").mark("NAME"). */
 char *process_point_name(const struct derived_probe *dp, int k);
 
+/* A string target variable's C read ($$parms...): fmt formatted with the
+ * ", value" list values into the temporary string; frees both. */
+char *formatted_access(struct strbuf *fmt, struct strbuf *values);
+
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);
 int component_number(struct probe_point *pp, int i, int64_t *value, int required);
