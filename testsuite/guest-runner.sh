@@ -183,8 +183,8 @@ else
 	pass "no qemu after the hang"
 fi
 
-"$Q" start "$D"
-check "start after the hang" $?
+"$Q" start "$D" 2>"$WORK/start.err"
+check "start after the hang" $? "$(cat "$WORK/start.err")"
 "$Q" stop "$D"
 check "stop" $?
 pgrep -f "qemu-system.*$D/" >/dev/null && fail "qemu gone after stop" || pass "qemu gone after stop"
