@@ -358,7 +358,7 @@ static int store_file(const struct cache_entry *e, const char *ext, const char *
 void cache_store(struct session *s)
 {
 	struct cache_entry *e = s->cache;
-	size_t ko_len, c_len = strlen(s->c_source);	/* (c_len: the .c's size) */
+	size_t ko_len, c_len = strlen(s->c_source);
 	char *ko, *sum;
 	const char *warnings = s->warnings.buf ? s->warnings.buf : "";
 

@@ -155,9 +155,8 @@ static void add_binary(EVP_MD_CTX *ctx, const char *name, const char *path)
 
 /* The compiler kbuild runs: the config's CONFIG_CC_VERSION_TEXT names it
  * ("gcc-12 (Debian ...) 12.2.0"); an upgrade of it shows in its file. */
-static void add_compiler(EVP_MD_CTX *ctx, const char *config_path)
+static void add_compiler(EVP_MD_CTX *ctx, const char *config)
 {
-	char *config = config_path ? read_file(config_path, NULL) : NULL;
 	const char *text = config ? strstr(config, "CONFIG_CC_VERSION_TEXT=\"") : NULL;
 	const char *path_env = getenv("PATH");
 	char *cc = NULL;
@@ -179,7 +178,6 @@ static void add_compiler(EVP_MD_CTX *ctx, const char *config_path)
 		dir += n + (dir[n] == ':');
 	}
 	free(cc);
-	free(config);
 }
 
 /* The target kernel: its release, its build-id (from the debug vmlinux
@@ -188,7 +186,7 @@ static void add_compiler(EVP_MD_CTX *ctx, const char *config_path)
 static void add_kernel(EVP_MD_CTX *ctx, struct session *s)
 {
 	char *vmlinux = find_vmlinux(s->release);
-	char *path;
+	char *path, *config;
 
 	add_string(ctx, "release", s->release);
 	if (vmlinux) {
@@ -198,8 +196,11 @@ static void add_kernel(EVP_MD_CTX *ctx, struct session *s)
 		add_file_stat(ctx, "vmlinux", vmlinux);
 		free(id);
 	}
-	add_file(ctx, "kernel config", s->pp_env.kernel_config);
-	add_compiler(ctx, s->pp_env.kernel_config);
+	config = s->pp_env.kernel_config ? read_file(s->pp_env.kernel_config, NULL) : NULL;
+	add_string(ctx, "kernel config", s->pp_env.kernel_config);
+	add_string(ctx, "kernel config", config ? config : "absent");
+	add_compiler(ctx, config);
+	free(config);
 	path = xasprintf("%s/Module.symvers", s->kernel_build_dir);
 	add_file_stat(ctx, "Module.symvers", path);
 	free(path);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sdt.h"
+#include "uelf.h"
 
 #define NT_STAPSDT 3
 
@@ -411,8 +412,6 @@ char *sdt_arg_c(const struct sdt_arg *a, const char *near)
 struct sdt_elf {
 	const char *path;
 	Elf *elf;
-	GElf_Phdr *loads;	/* PT_LOAD headers */
-	size_t nloads;
 	bool have_base;
 	uint64_t base;		/* .stapsdt.base's sh_addr */
 };
@@ -449,15 +448,12 @@ static int elf_symbol(void *ctx, const char *name, uint64_t *addr)
 
 /* The file offset of an address the file holds (in a PT_LOAD's file
  * part); 0 if none. */
+/* addr's offset in the file; 0 if no segment's file data holds it. */
 static uint64_t file_offset(const struct sdt_elf *e, uint64_t addr)
 {
-	for (size_t i = 0; i < e->nloads; i++) {
-		const GElf_Phdr *ph = &e->loads[i];
+	int64_t off = uelf_file_offset(e->elf, addr);
 
-		if (addr >= ph->p_vaddr && addr - ph->p_vaddr < ph->p_filesz)
-			return addr - ph->p_vaddr + ph->p_offset;
-	}
-	return 0;
+	return off < 0 ? 0 : (uint64_t)off;
 }
 
 static int scan_elf(struct sdt_elf *e, char **why)
@@ -479,10 +475,6 @@ static int scan_elf(struct sdt_elf *e, char **why)
 		*why = xasprintf("%s: bad ELF headers: %s", e->path, elf_errmsg(-1));
 		return -1;
 	}
-	e->loads = xcalloc(nph ? nph : 1, sizeof(*e->loads));
-	for (size_t i = 0; i < nph; i++)
-		if (gelf_getphdr(e->elf, (int)i, &e->loads[e->nloads]) && e->loads[e->nloads].p_type == PT_LOAD)
-			e->nloads++;
 	while ((scn = elf_nextscn(e->elf, scn))) {
 		GElf_Shdr sh;
 		const char *name;
@@ -613,7 +605,6 @@ int sdt_markers(const char *path, sdt_marker_vec *out, char **why)
 		rc = read_notes(&e, out, why);
 	while (rc != 0 && out->len > had)
 		free_marker(&out->items[--out->len]);
-	free(e.loads);
 	elf_end(e.elf);
 	close(fd);
 	return rc;

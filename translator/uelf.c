@@ -70,7 +70,7 @@ static void close_elf(int fd, Elf *elf)
 	close(fd);
 }
 
-static int64_t offset_in(Elf *elf, uint64_t addr)
+int64_t uelf_file_offset(Elf *elf, uint64_t addr)
 {
 	size_t n = 0;
 
@@ -83,22 +83,6 @@ static int64_t offset_in(Elf *elf, uint64_t addr)
 			return (int64_t)(addr - ph.p_vaddr + ph.p_offset);
 	}
 	return -1;
-}
-
-int64_t uelf_offset_of(const char *path, uint64_t addr)
-{
-	char *why = NULL;
-	int64_t off;
-	Elf *elf;
-	int fd;
-
-	if (open_elf(path, &fd, &elf, &why) < 0) {
-		free(why);
-		return -1;
-	}
-	off = offset_in(elf, addr);
-	close_elf(fd, elf);
-	return off;
 }
 
 /* The section of type (SHT_SYMTAB, SHT_DYNSYM, SHT_DYNAMIC), or NULL. */
@@ -153,7 +137,7 @@ int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char *
 		name = elf_strptr(elf, sh.sh_link, sym.st_name);
 		if (!name || !*name || fnmatch(pattern, name, 0) || seen_address(out, sym.st_value))
 			continue;
-		off = offset_in(elf, sym.st_value);
+		off = uelf_file_offset(elf, sym.st_value);
 		if (off < 0)
 			continue;
 		vec_push(out, ((struct ufunc){ xstrdup(name), sym.st_value, (uint64_t)off }));

@@ -7,6 +7,7 @@
 
 #include "util.h"
 
+#include <libelf.h>
 #include <stdint.h>
 
 struct ufunc {
@@ -29,8 +30,8 @@ int uelf_find_libraries(const char *program, const char *lib, string_vec *out, c
  * glob), from .symtab, else .dynsym; one per address.  -1 and *why
  * (malloc'd) if it is not an ELF file we can probe. */
 int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char **why);
-/* The file offset of the link-time address addr (through the PT_LOAD
- * program headers of the ELF file at path); -1 if no segment holds it. */
-int64_t uelf_offset_of(const char *path, uint64_t addr);
+/* The file offset of the link-time address addr, through elf's PT_LOAD
+ * program headers; -1 if no segment's file data holds it. */
+int64_t uelf_file_offset(Elf *elf, uint64_t addr);
 
 #endif

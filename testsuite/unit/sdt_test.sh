@@ -14,7 +14,7 @@ BINS="$U/uprog $U/uprog_nopie $U/uprog_O2 $U/libuprog.so"
 if ! make -s -C $U >"$W/uprog.log" 2>&1; then
 	echo "FAIL build testsuite/uprog"; cat "$W/uprog.log"; exit 1
 fi
-if ! cc $CFLAGS -Itranslator -o "$W/sdt_test" testsuite/unit/sdt_test.c translator/sdt.c translator/util.c \
+if ! cc $CFLAGS -Itranslator -o "$W/sdt_test" testsuite/unit/sdt_test.c translator/sdt.c translator/uelf.c translator/util.c \
 	-lelf >"$W/sdt_cc.log" 2>&1; then
 	echo "FAIL build sdt_test"; cat "$W/sdt_cc.log"; exit 1
 fi
