@@ -69,6 +69,7 @@ struct stp_probe {
 	struct perf_event **perf_events;	/* perf: one per CPU, while registered */
 	const char *const *upaths;	/* uprobes: each one's file */
 	const loff_t *uoffsets;		/* uprobes: each one's offset in its file */
+	const unsigned long *uaddrs;	/* uprobes: each one's address in its file's own layout */
 	const loff_t *urefctrs;		/* uprobes: each one's SDT semaphore offset (0: none), or NULL */
 	int nuprobes;
 	pid_t upid;			/* uprobes: process(PID): only that process; 0: any */

@@ -54,6 +54,20 @@ static __maybe_unused void stp_kwrite(struct stp_context *c, unsigned long addr,
 	}
 }
 
+/* The same in the probed process's memory (guru mode). */
+static __maybe_unused void stp_uwrite(struct stp_context *c, unsigned long addr, size_t size, u64 v,
+				      const char *near)
+{
+	if (unlikely(c->error))
+		return;
+	if (copy_to_user_nofault((void __user *)addr, &v, size)) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "user write fault at 0x%016lx", addr);
+		stp_error(c, msg, near);
+	}
+}
+
 /* $var$ and $$parms: appends to a MAXSTRINGLEN buffer, cutting at its end. */
 static __maybe_unused __printf(2, 3) void stp_pretty_add(char *buf, const char *fmt, ...)
 {
@@ -103,17 +117,17 @@ static __maybe_unused long stp_kernel_string_copy(char *dst, unsigned long addr,
 }
 
 /*
- * A C string in kernel memory, quoted and escaped; max bounds a char
+ * A C string in kernel or user memory, quoted and escaped; max bounds a char
  * array (0: a pointer, read up to MAXSTRINGLEN).  An unreadable one
  * shows as its address: pretty printing never fails the probe.
  */
-static __maybe_unused void stp_pretty_string(char *buf, unsigned long addr, size_t max)
+static __maybe_unused void stp_pretty_quoted(char *buf, unsigned long addr, size_t max, bool user)
 {
 	char text[MAXSTRINGLEN];
 	size_t limit = max && max < sizeof(text) ? max : sizeof(text) - 1;
 	long n;
 
-	if (stp_kernel_string_copy(text, addr, limit + 1) < 0) {
+	if (stp_string_copy(text, addr, limit + 1, user) < 0) {
 		stp_pretty_add(buf, "0x%lx", addr);
 		return;
 	}
@@ -131,4 +145,15 @@ static __maybe_unused void stp_pretty_string(char *buf, unsigned long addr, size
 			stp_pretty_add(buf, "%c", ch);
 	}
 	stp_pretty_add(buf, "\"");
+}
+
+static __maybe_unused void stp_pretty_string(char *buf, unsigned long addr, size_t max)
+{
+	stp_pretty_quoted(buf, addr, max, false);
+}
+
+/* The same in the probed process's memory. */
+static __maybe_unused void stp_pretty_ustring(char *buf, unsigned long addr, size_t max)
+{
+	stp_pretty_quoted(buf, addr, max, true);
 }

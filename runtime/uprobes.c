@@ -24,25 +24,51 @@ struct stp_uprobe {
 	bool registered;
 };
 
+/*
+ * What a uprobe hit knows besides the registers: how far from its own
+ * layout the process mapped the probed file (0 for a program that is
+ * not PIE), so a static variable's link-time address can be moved to
+ * where it is.  The hit's c->entry_data points at it.
+ */
+struct stp_uprobe_hit {
+	unsigned long bias;
+};
+
+static __maybe_unused unsigned long stp_ubias(struct stp_context *c)
+{
+	return ((const struct stp_uprobe_hit *)c->entry_data)->bias;
+}
+
 /* Whether this hit is in a process the probe is for. */
 static bool stp_uprobe_wanted(const struct stp_probe *p)
 {
 	return !p->upid || task_tgid_nr(current) == p->upid;
 }
 
-static int stp_uprobe_hit(struct uprobe_consumer *uc, struct pt_regs *regs)
+/* at is where the probed address is in this process. */
+static void stp_uprobe_run(struct uprobe_consumer *uc, unsigned long at, struct pt_regs *regs)
 {
 	struct stp_uprobe *u = container_of(uc, struct stp_uprobe, uc);
 	struct stp_probe *p = u->probe;
+	int unit = u - p->uprobes;
+	struct stp_uprobe_hit hit = { .bias = at - p->uaddrs[unit] };
 
 	if (stp_uprobe_wanted(p))
-		stp_probe_run_with(p, STP_SCRIPT_RUNNING, regs, p->handler, NULL, u - p->uprobes);
+		stp_probe_run_with(p, STP_SCRIPT_RUNNING, regs, p->handler, &hit, unit);
+}
+
+/* The kernel has set ip back to the breakpoint's address. */
+static int stp_uprobe_hit(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	stp_uprobe_run(uc, instruction_pointer(regs), regs);
 	return 0;
 }
 
+/* func: where the function was entered. */
 static int stp_uprobe_return(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs)
 {
-	return stp_uprobe_hit(uc, regs);
+	stp_uprobe_run(uc, func, regs);
+	return 0;
 }
 
 static int stp_uprobe_register_one(struct stp_probe *p, int i)

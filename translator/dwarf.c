@@ -1,13 +1,15 @@
-/* DWARF queries for target variables: the debug image of the kernel or a
- * module (libdwfl applies a module's relocations), a function by name
+/* DWARF queries for target variables: the debug image of the kernel, a
+ * module (libdwfl applies a module's relocations), a program or a shared
+ * library, a function by name
  * (from the symbol table straight to its compilation unit through the
  * address ranges: never a walk over every unit), the scopes and
  * variables at a probe address, type names, and location expressions
  * turned into C that reads the probe's registers and, fault-safe, memory.
  *
  * The C refers to the runtime's context `c` (c->regs: the pt_regs the
- * probe saw), to stp_kread() (runtime/target.c) and, for a variable at a
- * fixed kernel address, to stp_kernel_offset (KASLR's shift). */
+ * probe saw), to stp_kread() (runtime/target.c; stp_uread() for a
+ * program's memory) and, for a variable at a fixed address, to where the
+ * kernel (KASLR), the module or the program (stp_ubias()) was loaded. */
 #include "dwarf.h"
 
 #include "ksyms.h"
@@ -16,6 +18,7 @@
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +34,7 @@ struct unit_index;
 struct dwarf_image {
 	char *path;
 	int is_kernel;
+	int is_user;		/* a program or shared library (not ET_REL) */
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
 	Dwarf *dw;
@@ -97,6 +101,13 @@ static struct dwarf_image *open_image(const char *path, int is_kernel, char **wh
 		return NULL;
 	}
 	load_function_symbols(im);
+	if (!is_kernel) {
+		GElf_Addr base;
+		Elf *elf = dwfl_module_getelf(im->mod, &base);
+		GElf_Ehdr ehdr;
+
+		im->is_user = elf && gelf_getehdr(elf, &ehdr) && ehdr.e_type != ET_REL;
+	}
 	return im;
 }
 
@@ -115,6 +126,16 @@ struct dwarf_image *dwarf_image(const char *release, const char *module, char **
 int dwarf_image_is_kernel(const struct dwarf_image *im)
 {
 	return im->is_kernel;
+}
+
+int dwarf_image_is_user(const struct dwarf_image *im)
+{
+	return im->is_user;
+}
+
+const char *dwarf_reader(const struct dwarf_image *im)
+{
+	return im->is_user ? "stp_uread" : "stp_kread";
 }
 
 /* Where die's code starts: its entry or low pc, or for a function split
@@ -298,6 +319,48 @@ int dwarf_function_lines(Dwarf_Die *fn, int lo, int hi, void (*found)(void *arg,
 		}
 	free(starts.items);
 	return count;
+}
+
+/* Whether var lives in fn's frame for the whole function (one location
+ * expression, DW_OP_fbreg): code built without optimization. */
+static int lives_in_frame(Dwarf_Die *var)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t n;
+
+	return dwarf_attr(var, DW_AT_location, &attr) && dwarf_whatform(&attr) != DW_FORM_sec_offset &&
+	       dwarf_whatform(&attr) != DW_FORM_loclistx && dwarf_getlocation(&attr, &ops, &n) == 0 && n >= 1 &&
+	       ops[0].atom == DW_OP_fbreg;
+}
+
+uint64_t dwarf_body_offset(Dwarf_Die *fn)
+{
+	Dwarf_Die child, cu;
+	Dwarf_Lines *lines;
+	size_t n;
+	uint64_t entry = dwarf_entry_pc(fn), body = 0;
+	int in_frame = 0;
+
+	if (dwarf_child(fn, &child) == 0)
+		do {
+			int tag = dwarf_tag(&child);
+
+			if ((tag == DW_TAG_formal_parameter || tag == DW_TAG_variable) && lives_in_frame(&child))
+				in_frame = 1;
+		} while (!in_frame && dwarf_siblingof(&child, &child) == 0);
+	if (!in_frame || !dwarf_diecu(fn, &cu, NULL, NULL) || dwarf_getsrclines(&cu, &lines, &n) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Addr addr;
+		bool is_stmt;
+
+		if (dwarf_lineaddr(dwarf_onesrcline(lines, i), &addr) == 0 &&
+		    dwarf_linebeginstatement(dwarf_onesrcline(lines, i), &is_stmt) == 0 && is_stmt && addr > entry &&
+		    (!body || addr < body) && dwarf_haspc(fn, addr) > 0)
+			body = addr;
+	}
+	return body ? body - entry : 0;
 }
 
 /* The units of im in turn: 1 with *cu set, 0 after the last; *off
@@ -859,6 +922,8 @@ static char *module_static_address(struct dwarf_image *im, uint64_t addr, char *
 
 char *dwarf_static_address(struct dwarf_image *im, uint64_t addr, char **why)
 {
+	if (im->is_user)	/* where the probed process mapped the file */
+		return xasprintf("(stp_ubias(c) + 0x%llxULL)", (unsigned long long)addr);
 	if (!im->is_kernel)
 		return module_static_address(im, addr, why);
 	if (!im->jiffies_addr) {
@@ -939,7 +1004,8 @@ static char *frame_address(struct loc_eval *ev)
 	cfi = dwfl_module_dwarf_cfi(ev->im->mod, &bias);
 	if (!cfi)
 		cfi = dwfl_module_eh_cfi(ev->im->mod, &bias);
-	if (!cfi || dwarf_cfi_addrframe(cfi, ev->pc + bias, &frame) != 0 ||
+	/* pc is in the debug information's layout; the CFI's may differ */
+	if (!cfi || dwarf_cfi_addrframe(cfi, ev->pc + ev->im->bias - bias, &frame) != 0 ||
 	    dwarf_frame_cfa(frame, &ops, &nops) != 0) {
 		free(frame);
 		ev->why = xstrdup("the frame address is not known at this point");
@@ -1078,7 +1144,7 @@ static int eval_ops(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, int *is_
 			case DW_OP_deref:
 			case DW_OP_deref_size:
 				a = pop(ev);
-				rc = a ? push(ev, xasprintf("stp_kread(c, %s, %d, %s)", a,
+				rc = a ? push(ev, xasprintf("%s(c, %s, %d, %s)", dwarf_reader(ev->im), a,
 							    atom == DW_OP_deref ? 8 : (int)op->number, ev->near)) : -1;
 				free(a);
 				break;
@@ -1161,8 +1227,8 @@ static int piece_value(struct loc_eval *ev, const Dwarf_Op *ops, size_t n, uint6
 		return -1;
 	}
 	addr = pop(ev);
-	*c = is_value ? addr : xasprintf("stp_kread(c, %s, %llu, %s)", addr, (unsigned long long)(size < 8 ? size : 8),
-					  ev->near);
+	*c = is_value ? addr : xasprintf("%s(c, %s, %llu, %s)", dwarf_reader(ev->im), addr,
+					  (unsigned long long)(size < 8 ? size : 8), ev->near);
 	if (!is_value)
 		free(addr);
 	return 0;

@@ -17,6 +17,12 @@ struct dwarf_image;
  * *why set, if there is none. */
 struct dwarf_image *dwarf_image(const char *release, const char *module, char **why);
 int dwarf_image_is_kernel(const struct dwarf_image *im);
+/* A program or shared library: its memory is the probed process's, its
+ * static data where the process mapped it (stp_ubias(c) in a uprobe). */
+int dwarf_image_is_user(const struct dwarf_image *im);
+/* The runtime's fault-safe reader of the image's memory: "stp_kread" or
+ * "stp_uread". */
+const char *dwarf_reader(const struct dwarf_image *im);
 
 /* The out-of-line instance of function name: 0, or -1 if the image has
  * none (inlined everywhere, or no such function). */
@@ -30,6 +36,12 @@ uint64_t dwarf_entry_pc(Dwarf_Die *fn);
  * *last say which lines fn has code for. */
 int dwarf_function_lines(Dwarf_Die *fn, int lo, int hi, void (*found)(void *arg, int line, uint64_t offset),
 			 void *arg, int *first, int *last);
+/* How far past fn's entry its body starts, when its variables are where
+ * they are described only from there: code built without optimization
+ * keeps them in the frame, and its prologue puts them there.  The first
+ * line-table address after the entry; 0 for optimized code (its variables
+ * are described from the entry on) or without line information. */
+uint64_t dwarf_body_offset(Dwarf_Die *fn);
 /* Where function name is defined, "fs/read_write.c:450", or NULL: for
  * the kernel from an index of all its functions, built once per kernel
  * (by build-id) and kept under $SYSTEMTAP_DIR/cache/dwarf. */

@@ -410,6 +410,17 @@ static void check_target_write(struct elab *el, struct expr *e)
 
 /* Resolves target variable e for the probe being resolved: 1 if it
  * has it (e->access is set), else 0, reported unless quiet. */
+/* The one program or library all of a process probe's points are in. */
+static const char *process_image(const struct derived_probe *dp)
+{
+	if (!dp || !dp->uaddrs.len)
+		return NULL;
+	for (int i = 1; i < dp->modules.len; i++)
+		if (strcmp(dp->modules.items[i], dp->modules.items[0]))
+			return NULL;
+	return dp->modules.len ? dp->modules.items[0] : dp->module;
+}
+
 static int try_target(struct elab *el, struct expr *e, int quiet)
 {
 	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
@@ -427,6 +438,7 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 		return 1;
 	if (!privilege_allows_target(el, e, quiet))
 		return 0;
+	ctx.user_image = process_image(dp);
 	if (!strcmp(e->op, "@cast") || !strcmp(e->op, "@var"))
 		return dwarf_resolve_cast_or_var(&ctx, e, quiet);
 	if (dp && dp->provider->resolve_target)
@@ -874,6 +886,9 @@ static void split_probe(struct elab *el, struct probe *p, int first)
 				memset(&one->wheres, 0, sizeof(one->wheres));
 				if (dp->wheres.len)
 					vec_push(&one->wheres, dp->wheres.items[k]);
+				memset(&one->uaddrs, 0, sizeof(one->uaddrs));
+				if (dp->uaddrs.len)
+					vec_push(&one->uaddrs, dp->uaddrs.items[k]);
 				memset(&one->refctrs, 0, sizeof(one->refctrs));
 				if (dp->refctrs.len)
 					vec_push(&one->refctrs, dp->refctrs.items[k]);

@@ -5,7 +5,8 @@
  * maps the library is probed, PIE or not, started before the script or
  * after it.  PATH is found as a shell finds a command; LIB among the
  * libraries the program needs (or a path).  Functions come from the ELF
- * symbol table; $return is the returned register.
+ * symbol table; target variables from the file's DWARF (target.c, reading
+ * the process's memory), or without it only $return.
  *
  * process("PATH").mark("NAME") and .provider("P").mark("NAME") (either
  * may be a pattern, also after .library): the statically defined markers
@@ -14,6 +15,7 @@
  * the probe is in place. */
 #include "probes.h"
 
+#include "dwarf.h"
 #include "sdt.h"
 #include "uelf.h"
 
@@ -68,8 +70,26 @@ static int point_files(struct probe_point *pp, string_vec *files)
 	return 2;
 }
 
+/* Where a probe on function goes, as bytes past its entry: past the
+ * prologue of code built without optimization (dwarf_body_offset), so
+ * its parameters are where its debug information says; else (also
+ * without debug information, and for .return) the entry. */
+static uint64_t body_offset(const struct probe_context *ctx, const char *file, const char *function, int is_return)
+{
+	struct dwarf_image *im;
+	Dwarf_Die fn;
+	char *why = NULL;
+
+	if (is_return)
+		return 0;
+	im = dwarf_image(ctx->release, file, &why);
+	free(why);
+	return im && dwarf_function(im, function, &fn) == 0 ? dwarf_body_offset(&fn) : 0;
+}
+
 /* .function("PATTERN"): a unit per function of each file. */
-static int add_functions(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp)
+static int add_functions(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp,
+			 const struct probe_context *ctx)
 {
 	const char *pattern = component_string(pp, i, "function name");
 	char *why = NULL;
@@ -84,9 +104,13 @@ static int add_functions(struct probe_point *pp, int i, const string_vec *files,
 			return -1;
 		}
 		for (int k = 0; k < funcs.len; k++) {
-			vec_push(&dp->symbols, funcs.items[k].name);
+			const struct ufunc *fn = &funcs.items[k];
+			uint64_t body = body_offset(ctx, files->items[f], fn->name, dp->is_return);
+
+			vec_push(&dp->symbols, fn->name);
 			vec_push(&dp->modules, files->items[f]);
-			vec_push(&dp->offsets, funcs.items[k].offset);
+			vec_push(&dp->offsets, fn->offset + body);
+			vec_push(&dp->uaddrs, fn->addr + body);
 		}
 		free(funcs.items);
 	}
@@ -146,6 +170,7 @@ static int add_marks(struct probe_point *pp, int i, const string_vec *files, str
 			vec_push(&dp->symbols, xasprintf("%s:%s", m->provider, m->name));
 			vec_push(&dp->modules, files->items[f]);
 			vec_push(&dp->offsets, m->pc_offset);
+			vec_push(&dp->uaddrs, m->pc);
 			vec_push(&dp->refctrs, m->semaphore_offset);
 			vec_push(&dp->marks, m);
 		}
@@ -207,7 +232,7 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 			goto bad;
 		dp->is_return = !strcmp(c->name, "return");
 	}
-	return add_functions(pp, i, &files, dp);
+	return add_functions(pp, i, &files, dp, ctx);
 bad:
 	diag("semantic", &pp->loc, "%s", usage);
 	return -1;
@@ -237,6 +262,9 @@ static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp
 	sb_printf(sb, "\n};\nstatic const loff_t dp_%d_uoffsets[] = {", dp->index);
 	for (int i = 0; i < n; i++)
 		sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->offsets.items[i]);
+	sb_printf(sb, " };\nstatic const unsigned long dp_%d_uaddrs[] = {", dp->index);
+	for (int i = 0; i < n; i++)
+		sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->uaddrs.items[i]);
 	sb_add(sb, " };");
 	if (dp->refctrs.len) {
 		sb_printf(sb, "\nstatic const loff_t dp_%d_urefctrs[] = {", dp->index);
@@ -255,8 +283,8 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 		return;
 	}
 	sb_printf(sb, ".kind = STP_PROBE_UPROBE, .upaths = dp_%d_upaths, .uoffsets = dp_%d_uoffsets, "
-		  ".nuprobes = %d, .is_return = %s, .optional = %s, .wildcard = %s", dp->index, dp->index,
-		  dp->symbols.len, dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
+		  ".uaddrs = dp_%d_uaddrs, .nuprobes = %d, .is_return = %s, .optional = %s, .wildcard = %s",
+		  dp->index, dp->index, dp->index, dp->symbols.len, dp->is_return ? "true" : "false", dp->point->optional ? "true" : "false",
 		  dp->wildcard ? "true" : "false");
 	if (dp->refctrs.len)
 		sb_printf(sb, ", .urefctrs = dp_%d_urefctrs", dp->index);
@@ -334,11 +362,27 @@ static int resolve_mark_target(const struct sdt_marker *m, struct expr *e, int q
 	return quiet ? 0 : -1;
 }
 
-/* $return in .return: the value the function left in rax. */
+/* How far into its function dp's single point is (see body_offset). */
+static uint64_t probe_offset(const struct probe_context *ctx, const char *file, const struct derived_probe *dp)
+{
+	struct dwarf_image *im;
+	Dwarf_Die fn;
+	char *why = NULL;
+
+	im = dwarf_image(ctx->release, file, &why);
+	free(why);
+	return im && dwarf_function(im, dp->symbols.items[0], &fn) == 0 ? dp->uaddrs.items[0] - dwarf_entry_pc(&fn) :
+									    0;
+}
+
+/* A function's variables from the file's DWARF, as for kernel probes;
+ * without debug information only $return, the register it is left in. */
 static int resolve_process_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
 				  int quiet)
 {
-	(void)ctx;
+	const char *file = dp->modules.len ? dp->modules.items[0] : dp->module;
+	char *why = NULL;
+
 	if (dp->process_event) {
 		if (!quiet)
 			diag("semantic", &e->loc, "%s: process.begin and .end have no target variables", e->name);
@@ -346,15 +390,25 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 	}
 	if (dp->marks.len)
 		return dp->marks.len == 1 && !strcmp(e->op, "$") ? resolve_mark_target(dp->marks.items[0], e, quiet) : 0;
-	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return) {
-		e->access = xcalloc(1, sizeof(*e->access));
-		e->access->type = TYPE_LONG;
-		e->access->read = xstrdup("(int64_t)c->regs->ax");
+	if (dwarf_image(ctx->release, file, &why)) {
+		if (!strcmp(e->op, "@entry")) {
+			if (!quiet)
+				diag("semantic", &e->loc, "@entry is not supported in process probes yet");
+			return quiet ? 0 : -1;
+		}
+		return dp->is_return ? dwarf_resolve_target(ctx, file, dp->symbols.items[0], 1, e, quiet) :
+		       dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], probe_offset(ctx, file, dp), e, quiet);
+	}
+	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !e->steps.len && !e->pretty &&
+	    !e->addr_of) {
+		free(why);
+		set_access(e, TYPE_LONG, xstrdup("(int64_t)c->regs->ax"));
 		return 1;
 	}
 	if (!quiet)
-		diag("semantic", &e->loc, "%s is not available here: process probes have only $return in .return "
-		     "probes so far (no debug information is read)", e->name);
+		diag("semantic", &e->loc, "%s is not available here: %s (only $return, as a number, is known "
+		     "without it)", e->name, why);
+	free(why);
 	return quiet ? 0 : -1;
 }
 

@@ -40,6 +40,7 @@ struct derived_probe {
 	int perf_freq;
 	/* uprobes: symbols has each point's function (or PROVIDER:NAME), modules
 	 * its file and offsets its offset in that file */
+	VEC(uint64_t) uaddrs;	/* each one's link-time address: stp_ubias() from it */
 	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
 	int process_event;	/* process.begin (1) or process.end (2); modules: its program */
@@ -55,6 +56,10 @@ struct probe_context {
 	 * covers (a probed program): the cache checks them before a hit.
 	 * NULL when nobody keeps them (listings). */
 	string_vec *inputs;
+	/* In a process probe's handler, the program or library it is in:
+	 * where @cast and @var look by default (as the kernel for others),
+	 * and the only file whose static data @var can find (stp_ubias()). */
+	const char *user_image;
 };
 
 struct provider {

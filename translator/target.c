@@ -156,18 +156,18 @@ static void as_pieces(struct tvalue *v)
 
 /* A pointer's value as C (never of a value in pieces: join_pieces made it
  * a value, or it is partly optimized out and was refused). */
-static char *value_of(const struct tvalue *v)
+static char *value_of(struct tquery *q, const struct tvalue *v)
 {
 	if (v->kind != DWARF_LOC_ADDRESS)
 		return xstrdup(v->c);
-	return xasprintf("stp_kread(c, %s, 8, %s)", v->c, v->near);
+	return xasprintf("%s(c, %s, 8, %s)", dwarf_reader(q->im), v->c, v->near);
 }
 
 /* A pointer to a struct or union becomes the struct in memory (for
  * '->', and at the top of $ptr$). */
-static void dereference(struct tvalue *v, const char *near)
+static void dereference(struct tquery *q, struct tvalue *v, const char *near)
 {
-	char *p = value_of(v);
+	char *p = value_of(q, v);
 
 	free(v->c);
 	v->c = p;
@@ -295,7 +295,7 @@ static int member_step(struct tquery *q, struct tvalue *v, const struct target_s
 		return -1;
 	}
 	if (tag_of(v) == DW_TAG_pointer_type)
-		dereference(v, near);
+		dereference(q, v, near);
 	else if (tag_of(v) == DW_TAG_structure_type || tag_of(v) == DW_TAG_union_type)
 		as_pieces(v);	/* (if not in memory) */
 	if (complete(q, v) != 0) {
@@ -342,7 +342,7 @@ static int index_step(struct tquery *q, struct tvalue *v, const struct target_st
 	char *base;
 
 	if (tag_of(v) == DW_TAG_pointer_type) {
-		base = value_of(v);
+		base = value_of(q, v);
 	} else if (tag_of(v) == DW_TAG_array_type && v->kind == DWARF_LOC_ADDRESS) {
 		base = xstrdup(v->c);
 	} else {
@@ -375,9 +375,10 @@ static char *read_bytes(struct tquery *q, struct tvalue *v, uint64_t off, unsign
 	char *r;
 
 	if (v->kind == DWARF_LOC_ADDRESS && !off)
-		return xasprintf("stp_kread(c, %s, %u, %s)", v->c, n, v->near);
+		return xasprintf("%s(c, %s, %u, %s)", dwarf_reader(q->im), v->c, n, v->near);
 	if (v->kind == DWARF_LOC_ADDRESS)
-		return xasprintf("stp_kread(c, %s + %llu, %u, %s)", v->c, (unsigned long long)off, n, v->near);
+		return xasprintf("%s(c, %s + %llu, %u, %s)", dwarf_reader(q->im), v->c, (unsigned long long)off, n,
+				 v->near);
 	if (v->kind != DWARF_LOC_PIECES)
 		return off ? xasprintf("((uint64_t)(%s) >> %llu)", v->c, (unsigned long long)(8 * off)) : xstrdup(v->c);
 	r = dwarf_pieces_bytes(v->pieces, v->npieces, off, n);
@@ -429,7 +430,7 @@ static char *scalar_read(struct tquery *q, struct tvalue *v, const struct loc *l
 }
 
 /* The C that stores %V into the scalar v (guru mode). */
-static char *scalar_write(struct tvalue *v)
+static char *scalar_write(struct tquery *q, struct tvalue *v)
 {
 	const char *near = v->near;
 
@@ -438,7 +439,8 @@ static char *scalar_write(struct tvalue *v)
 	if (v->bit_size)
 		return NULL;
 	if (v->kind == DWARF_LOC_ADDRESS)
-		return xasprintf("stp_kwrite(c, %s, %llu, %%V, %s)", v->c, (unsigned long long)size, near);
+		return xasprintf("%s(c, %s, %llu, %%V, %s)", dwarf_image_is_user(q->im) ? "stp_uwrite" : "stp_kwrite",
+				 v->c, (unsigned long long)size, near);
 	if (v->kind == DWARF_LOC_REGISTER)
 		return xasprintf("(%s = (unsigned long)%%V)", v->c);
 	return NULL;
@@ -513,12 +515,13 @@ static void pretty(struct tquery *q, struct strbuf *code, struct tvalue *v, int 
 	if (tag == DW_TAG_pointer_type || tag == DW_TAG_array_type) {
 		int chars = dwarf_peeled_type(&v->type, &elem) == 0 && is_char_type(&elem);
 		char *p = v->kind == DWARF_LOC_PIECES ? xstrdup("") :
-			  tag == DW_TAG_array_type ? xstrdup(v->c) : value_of(v);
+			  tag == DW_TAG_array_type ? xstrdup(v->c) : value_of(q, v);
 
 		if ((tag == DW_TAG_array_type && v->kind != DWARF_LOC_ADDRESS) || v->kind == DWARF_LOC_PIECES)
 			sb_add(code, "stp_pretty_add(stp_b, \"?\"); ");
 		else if (chars)
-			sb_printf(code, "stp_pretty_string(stp_b, %s, %llu); ", p,
+			sb_printf(code, "stp_pretty_%s(stp_b, %s, %llu); ",
+				  dwarf_image_is_user(q->im) ? "ustring" : "string", p,
 				  tag == DW_TAG_array_type ? (unsigned long long)size_of(&v->type) : 0ULL);
 		else if (tag == DW_TAG_array_type)
 			sb_add(code, "stp_pretty_add(stp_b, \"[...]\"); ");
@@ -730,14 +733,14 @@ static int list_vars(struct tquery *q, const char *which, const char *near)
 			sb_add(&code, "stp_pretty_add(stp_b, \"?\"); ");	/* partly optimized out */
 		else if (depth == 0 && (tag == DW_TAG_pointer_type || tag == DW_TAG_array_type))
 			sb_printf(&code, "stp_pretty_add(stp_b, \"0x%%llx\", (unsigned long long)%s); ",
-				  tag == DW_TAG_array_type ? v.c : value_of(&v));
+				  tag == DW_TAG_array_type ? v.c : value_of(q, &v));
 		else if (depth == 0 && (tag == DW_TAG_structure_type || tag == DW_TAG_union_type))
 			sb_add(&code, "stp_pretty_add(stp_b, \"{...}\"); ");
 		else if (depth == 0 && !v.is_void && !is_float_type(&v.type) && v.kind != DWARF_LOC_ADDRESS)
 			sb_printf(&code, "stp_pretty_add(stp_b, \"0x%%llx\", (unsigned long long)%s); ", v.c);
 		else if (depth == 0 && !v.is_void && !is_float_type(&v.type))
-			sb_printf(&code, "stp_pretty_add(stp_b, \"0x%%llx\", (unsigned long long)stp_kread(c, %s, "
-				  "%llu, %s)); ", v.c, (unsigned long long)size_of(&v.type), near);
+			sb_printf(&code, "stp_pretty_add(stp_b, \"0x%%llx\", (unsigned long long)%s(c, %s, "
+				  "%llu, %s)); ", dwarf_reader(q->im), v.c, (unsigned long long)size_of(&v.type), near);
 		else
 			pretty(q, &code, &v, depth, near);
 		free(v.c);
@@ -809,7 +812,7 @@ static int variable_access_from(struct tquery *q, struct tvalue *base)
 
 		if (tag_of(&v) == DW_TAG_pointer_type && dwarf_peeled_type(&v.type, &pointee) == 0 &&
 		    (dwarf_tag(&pointee) == DW_TAG_structure_type || dwarf_tag(&pointee) == DW_TAG_union_type))
-			dereference(&v, near);	/* $ptr$ shows what it points to */
+			dereference(q, &v, near);	/* $ptr$ shows what it points to */
 		pretty(q, &code, &v, e->pretty == 2 ? 3 : 1, near);
 		set_pretty_access(e, &code);
 		free(code.buf);
@@ -853,7 +856,7 @@ static int variable_access_from(struct tquery *q, struct tvalue *base)
 	if (!read)
 		goto out;
 	e->access->read = read;
-	e->access->write = scalar_write(&v);
+	e->access->write = scalar_write(q, &v);
 	e->access->write_needs_guru = 1;
 	rc = 0;
 out:
@@ -1017,11 +1020,12 @@ void dwarf_list_params(struct strbuf *sb, const struct probe_context *ctx, const
 	}
 }
 
-/* The image @cast and @var name: "kernel" or none is the kernel; a
- * module's name or path the module. */
+/* The image @cast and @var name: "kernel" is the kernel; a module's name
+ * or path the module, a program's or library's path that file; none the
+ * process probe's file, or the kernel. */
 static struct dwarf_image *named_image(struct tquery *q, const struct probe_context *ctx, struct expr *e, int arg)
 {
-	const char *module = NULL;
+	const char *module = ctx->user_image;
 	struct dwarf_image *im;
 	char *why = NULL;
 
@@ -1086,6 +1090,13 @@ static int global_value(struct tquery *q, const struct probe_context *ctx, struc
 	q->im = named_image(q, ctx, e, 1);
 	if (!q->im)
 		return -1;
+	if (dwarf_image_is_user(q->im) && !(ctx->user_image && q->im == dwarf_image(ctx->release, ctx->user_image,
+										     &why))) {
+		fail(q, &e->loc, "@var: a program's or library's variables can be read only in its own process "
+		     "probes (where it is mapped)");
+		free(why);
+		return -1;
+	}
 	name = xstrndup(arg->str, strcspn(arg->str, "@"));
 	v->near = near_literal(e->near, &e->loc);
 	at = strchr(arg->str, '@');
