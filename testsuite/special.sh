@@ -380,6 +380,26 @@ process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"mixed\")
 process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_name\").return
 process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_scale\").return" ] && pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: -L lists process points with their variables; FUNC@FILE:LINE and .statement"
+	if selected "$name"; then
+		out=$("$STAP" -L 'process("testsuite/uprog/uprog").function("*@uprog.c:34")' 2>&1
+			"$STAP" -L 'process("testsuite/uprog/uprog").function("point_*").return' 2>&1
+			"$STAP" -L 'process("testsuite/uprog/uprog").mark("ints")' 2>&1
+			"$STAP" -l 'process("testsuite/uprog/uprog").statement("add_ints@uprog.c:*")' 2>&1
+			"$STAP" -l 'process("testsuite/uprog/uprog").statement("add_ints@uprog.c:27")' 2>&1)
+		[ "$out" = "process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_sum\") \$p:const struct point*
+process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_by_value\").return \$return:long int \$p:struct point
+process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_sum\").return \$return:long int \$p:const struct point*
+process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"ints\") \$arg1:long \$arg2:long
+process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:25\")
+process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:26\")
+process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:28\")
+process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:29\")
+semantic error: no code for line 27 in add_ints (it has code at lines 25-29) at <input>:1:52
+    process(\"testsuite/uprog/uprog\").statement(\"add_ints@uprog.c:27\")
+                                                       ^
+Pass 2: analysis failed." ] && pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -L lists each function's parameters with their types"
 	if selected "$name"; then
 		out=$("$STAP" -r "$(release)" -L 'kernel.function("vfs_read")' 2>&1 | sed 's/:[0-9]*")/:N")/')

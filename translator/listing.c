@@ -116,7 +116,7 @@ int list_probe_points(struct session *s, const char *pattern, int with_variables
 			}
 			if (dp->provider == &process_provider && dp->symbols.len && !dp->probe->alias_name) {
 				for (int k = 0; k < dp->symbols.len; k++) {	/* one line per point found */
-					char *point = process_point_name(dp, k);
+					char *point = process_point_name(dp, k, s->release, with_variables);
 
 					vec_push(&names, xasprintf("%s%s", point, vars));
 					free(point);

@@ -14,7 +14,6 @@
 #include "ksyms.h"
 
 #include <fnmatch.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,41 +36,14 @@ struct function_query {
 /* "NAME@FILE" or "NAME@FILE:LINE": the parts, into q. */
 static int split_file_pattern(struct function_query *q)
 {
-	char *at = strchr(q->pattern, '@'), *colon, *end;
+	struct function_spec spec;
 
-	q->file = xstrdup(at + 1);
-	q->pattern = xstrndup(q->pattern, at - q->pattern);
-	colon = strrchr(q->file, ':');
-	if (colon) {
-		*colon = '\0';
-		if (!strcmp(colon + 1, "*")) {	/* statements: every line */
-			q->line = 1;
-			q->line_hi = INT_MAX;
-			end = "";
-		} else {
-			q->line = (int)strtol(colon + 1, &end, 10);
-			q->line_hi = *end == '-' ? (int)strtol(end + 1, &end, 10) : q->line;
-		}
-		if (*end || q->line <= 0 || q->line_hi < q->line) {
-			diag("semantic", &q->where->arg->loc, "'%s' is not a line number (FUNCTION@FILE:LINE)",
-			     colon + 1);
-			return -1;
-		}
-	}
-	if (!*q->file || !*q->pattern) {
-		diag("semantic", &q->where->arg->loc, "expected FUNCTION@FILE or FUNCTION@FILE:LINE");
+	if (function_spec_parse(q->pattern, &q->where->arg->loc, &spec) < 0)
 		return -1;
-	}
-	return 0;
-}
-
-/* Whether the file pattern matches the path or a tail of it after a '/'
- * ("read_write.c" finds fs/read_write.c). */
-static int file_matches(const char *pattern, const char *path)
-{
-	for (const char *p = path; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
-		if (!fnmatch(pattern, p, 0))
-			return 1;
+	q->pattern = spec.name;
+	q->file = spec.file;
+	q->line = spec.line;
+	q->line_hi = spec.line_hi;
 	return 0;
 }
 
@@ -86,7 +58,7 @@ static int in_file(struct function_query *q, const char *name)
 		return 0;
 	colon = strrchr(where, ':');
 	*colon = '\0';
-	ok = file_matches(q->file, where) && (q->statement || !q->line || atoi(colon + 1) == q->line);
+	ok = function_file_matches(q->file, where) && (q->statement || !q->line || atoi(colon + 1) == q->line);
 	free(where);
 	return ok;
 }

@@ -27,7 +27,8 @@
 #include <string.h>
 
 static const char usage[] =
-	"expected process(\"PATH\").function(\"PATTERN\")[.call|.return] or "
+	"expected process(\"PATH\").function(\"PATTERN\")[.call|.return], "
+	"process(\"PATH\").statement(\"FUNCTION@FILE:LINE\") or "
 	"process(\"PATH\")[.provider(\"P\")].mark(\"NAME\"), optionally with .library(\"LIB\") after "
 	"process(...)";
 
@@ -87,40 +88,103 @@ static uint64_t body_offset(const struct probe_context *ctx, const char *file, c
 	return im && dwarf_function(im, function, &fn) == 0 ? dwarf_body_offset(&fn) : 0;
 }
 
-/* .function("PATTERN"): a unit per function of each file. */
+/* FUNC@FILE[:LINE]: whether the debug information says fn is defined in
+ * FILE (at LINE; any line for .statement). */
+static int in_source_file(const struct probe_context *ctx, const char *path, const char *fn,
+			  const struct function_spec *spec, int statement)
+{
+	char *where = dwarf_function_where(ctx, path, fn), *colon;
+	int ok;
+
+	if (!where)
+		return 0;
+	colon = strrchr(where, ':');
+	*colon = '\0';
+	ok = function_file_matches(spec->file, where) && (statement || !spec->line || atoi(colon + 1) == spec->line);
+	free(where);
+	return ok;
+}
+
+struct line_sink {
+	struct derived_probe *dp;
+	const struct ufunc *fn;
+	const char *path;
+	char *where;
+};
+
+static void add_line(void *arg, int line, uint64_t offset)
+{
+	struct line_sink *s = arg;
+
+	vec_push(&s->dp->symbols, s->fn->name);
+	vec_push(&s->dp->modules, s->path);
+	vec_push(&s->dp->offsets, s->fn->offset + offset);
+	vec_push(&s->dp->uaddrs, s->fn->addr + offset);
+	vec_push(&s->dp->lines, line);
+	vec_push(&s->dp->wheres, s->where);
+}
+
+/* One function's units: its body's start (see body_offset), or for
+ * .statement each line of lo..hi with code in it (none: *why says why). */
+static void add_function(const struct probe_context *ctx, const char *path, const struct ufunc *fn,
+			 const struct function_spec *spec, int statement, struct derived_probe *dp, char **why)
+{
+	uint64_t body;
+
+	if (statement) {
+		char *where = dwarf_function_where(ctx, path, fn->name);
+		struct line_sink sink = { dp, fn, path, where ? where : xstrdup("") };
+
+		free(*why);
+		*why = NULL;
+		dwarf_statement_lines(ctx, path, fn->name, spec->line, spec->line_hi, add_line, &sink, why);
+		return;
+	}
+	body = body_offset(ctx, path, fn->name, dp->is_return);
+	vec_push(&dp->symbols, fn->name);
+	vec_push(&dp->modules, path);
+	vec_push(&dp->offsets, fn->offset + body);
+	vec_push(&dp->uaddrs, fn->addr + body);
+}
+
+/* .function("PATTERN[@FILE[:LINE]]") or .statement("PATTERN@FILE:LINES"):
+ * units of the matching functions of each file. */
 static int add_functions(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp,
 			 const struct probe_context *ctx)
 {
-	const char *pattern = component_string(pp, i, "function name");
-	char *why = NULL;
+	const char *text = component_string(pp, i, "function name");
+	int statement = component_is(pp, i, "statement");
+	struct function_spec spec;
+	char *why = NULL, *why_no_line = NULL;
 
-	if (!pattern)
+	if (!text || function_spec_parse(text, &pp->comps.items[i]->arg->loc, &spec) < 0)
 		return -1;
+	if (statement && !spec.line) {
+		diag("semantic", &pp->comps.items[i]->arg->loc, "statement(\"%s\") needs a line: FUNCTION@FILE:LINE",
+		     text);
+		return -1;
+	}
 	for (int f = 0; f < files->len; f++) {
 		ufunc_vec funcs = {0};
 
-		if (uelf_functions(files->items[f], pattern, &funcs, &why) < 0) {
+		if (uelf_functions(files->items[f], spec.name, &funcs, &why) < 0) {
 			diag("semantic", &pp->comps.items[0]->loc, "%s", why);
 			return -1;
 		}
-		for (int k = 0; k < funcs.len; k++) {
-			const struct ufunc *fn = &funcs.items[k];
-			uint64_t body = body_offset(ctx, files->items[f], fn->name, dp->is_return);
-
-			vec_push(&dp->symbols, fn->name);
-			vec_push(&dp->modules, files->items[f]);
-			vec_push(&dp->offsets, fn->offset + body);
-			vec_push(&dp->uaddrs, fn->addr + body);
-		}
+		for (int k = 0; k < funcs.len; k++)
+			if (!spec.file || in_source_file(ctx, files->items[f], funcs.items[k].name, &spec, statement))
+				add_function(ctx, files->items[f], &funcs.items[k], &spec, statement, dp, &why_no_line);
 		free(funcs.items);
 	}
 	if (!dp->symbols.len) {
-		if (!pp->optional)
-			diag("semantic", &pp->comps.items[i]->loc, "no function matches '%s' in %s%s", pattern,
+		if (!pp->optional && why_no_line)
+			diag("semantic", &pp->comps.items[i]->arg->loc, "%s", why_no_line);
+		else if (!pp->optional)
+			diag("semantic", &pp->comps.items[i]->loc, "no function matches '%s' in %s%s", text,
 			     files->items[0], files->len > 1 ? " and the other libraries" : "");
 		return pp->optional ? 0 : -1;
 	}
-	dp->wildcard = strpbrk(pattern, "*?[") != NULL;
+	dp->wildcard = strpbrk(text, "*?[") != NULL || (statement && spec.line != spec.line_hi);
 	return 1;
 }
 
@@ -223,6 +287,8 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 		vec_push(ctx->inputs, xstrdup(files.items[f]));
 	if (component_is(pp, i, "mark") || component_is(pp, i, "provider"))
 		return add_marks(pp, i, &files, dp);
+	if (component_is(pp, i, "statement") && i + 1 == n)
+		return add_functions(pp, i, &files, dp, ctx);
 	if (!component_is(pp, i, "function"))
 		goto bad;
 	if (i + 1 < n) {
@@ -412,16 +478,37 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 	return quiet ? 0 : -1;
 }
 
-char *process_point_name(const struct derived_probe *dp, int k)
+/* The k-th point's name (see process_point_name). */
+static char *point_name(const struct derived_probe *dp, int k)
 {
 	const char *file = dp->modules.len ? dp->modules.items[k] : dp->module;
-
 	const struct sdt_marker *m = dp->marks.len ? dp->marks.items[k] : NULL;
 
 	if (m)
 		return xasprintf("process(\"%s\").provider(\"%s\").mark(\"%s\")", file, m->provider, m->name);
+	if (dp->lines.len)
+		return xasprintf("process(\"%s\").statement(\"%s@%.*s:%d\")", file, dp->symbols.items[k],
+				 (int)strcspn(dp->wheres.items[k], ":"), dp->wheres.items[k], dp->lines.items[k]);
 	return xasprintf("process(\"%s\").function(\"%s\")%s", file, dp->symbols.items[k],
 			 dp->is_return ? ".return" : "");
+}
+
+char *process_point_name(const struct derived_probe *dp, int k, const char *release, int with_variables)
+{
+	const struct sdt_marker *m = dp->marks.len ? dp->marks.items[k] : NULL;
+	struct probe_context ctx = { .release = release };
+	struct strbuf sb = {0};
+	char *name = point_name(dp, k);
+
+	sb_add(&sb, name);
+	free(name);
+	if (with_variables && m)
+		for (int i = 0; i < m->nargs; i++)
+			sb_printf(&sb, " $arg%d:long", i + 1);
+	else if (with_variables)
+		dwarf_list_params(&sb, &ctx, dp->modules.len ? dp->modules.items[k] : dp->module,
+				  dp->symbols.items[k], dp->is_return);
+	return sb_steal(&sb);
 }
 
 static const char *const process_points[] = { "process.begin", "process.end", NULL };

@@ -2,6 +2,8 @@
 #include "probes.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +55,47 @@ const char *component_string(struct probe_point *pp, int i, const char *what)
 	example[n] = '\0';
 	diag("semantic", &c->loc, "'%s' needs a %s, as in %s(\"%s\")", c->name, what, c->name, example);
 	return NULL;
+}
+
+int function_spec_parse(const char *text, const struct loc *loc, struct function_spec *spec)
+{
+	const char *at = strchr(text, '@');
+	char *colon, *end;
+
+	memset(spec, 0, sizeof(*spec));
+	spec->name = xstrndup(text, at ? (size_t)(at - text) : strlen(text));
+	if (!at)
+		return 0;
+	spec->file = xstrdup(at + 1);
+	colon = strrchr(spec->file, ':');
+	if (colon) {
+		*colon = '\0';
+		if (!strcmp(colon + 1, "*")) {	/* statements: every line */
+			spec->line = 1;
+			spec->line_hi = INT_MAX;
+			end = "";
+		} else {
+			spec->line = (int)strtol(colon + 1, &end, 10);
+			spec->line_hi = *end == '-' ? (int)strtol(end + 1, &end, 10) : spec->line;
+		}
+		if (*end || spec->line <= 0 || spec->line_hi < spec->line) {
+			diag("semantic", loc, "'%s' is not a line number (FUNCTION@FILE:LINE)", colon + 1);
+			return -1;
+		}
+	}
+	if (!*spec->file || !*spec->name) {
+		diag("semantic", loc, "expected FUNCTION@FILE or FUNCTION@FILE:LINE");
+		return -1;
+	}
+	return 0;
+}
+
+int function_file_matches(const char *pattern, const char *path)
+{
+	for (const char *p = path; p; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
+		if (!fnmatch(pattern, p, 0))
+			return 1;
+	return 0;
 }
 
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)

@@ -108,12 +108,26 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
 char *tracepoint_point_name(const char *release, const char *name, int with_args);
 
 /* For -l/-L (probe_process.c): the k-th point of a process probe, as
- * process("FILE").function("NAME") (.return) or process("FILE").mark("NAME"). */
-char *process_point_name(const struct derived_probe *dp, int k);
+ * process("FILE").function("NAME") (.return), .statement("NAME@SRC:LINE")
+ * or .provider("P").mark("NAME"), with " $var:type" each if asked (a
+ * function's parameters, a marker's arguments). */
+char *process_point_name(const struct derived_probe *dp, int k, const char *release, int with_variables);
 
 /* A string target variable's C read ($$parms...): fmt formatted with the
  * ", value" list values into the temporary string; frees both. */
 char *formatted_access(struct strbuf *fmt, struct strbuf *values);
+
+/* function("NAME@FILE:LINE") and statement("NAME@FILE:LO-HI"): NAME
+ * (a pattern), and FILE and the lines if given (FILE NULL, lines 0 if
+ * not; ":*" is every line).  -1 if malformed (reported at loc). */
+struct function_spec {
+	char *name, *file;
+	int line, line_hi;
+};
+int function_spec_parse(const char *text, const struct loc *loc, struct function_spec *spec);
+/* Whether a FILE pattern matches path or a tail of it after a '/'
+ * ("read_write.c" finds fs/read_write.c). */
+int function_file_matches(const char *pattern, const char *path);
 
 /* Helpers for providers: the i-th component's name and numeric argument. */
 int component_is(const struct probe_point *pp, int i, const char *name);
