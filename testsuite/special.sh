@@ -382,11 +382,11 @@ process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_scale\").return" ]
 	fi
 	name="cli: -L lists process points with their variables; FUNC@FILE:LINE and .statement"
 	if selected "$name"; then
-		out=$("$STAP" -L 'process("testsuite/uprog/uprog").function("*@uprog.c:34")' 2>&1
+		out=$("$STAP" -L 'process("testsuite/uprog/uprog").function("*@uprog.c:36")' 2>&1
 			"$STAP" -L 'process("testsuite/uprog/uprog").function("point_*").return' 2>&1
 			"$STAP" -L 'process("testsuite/uprog/uprog").mark("ints")' 2>&1
 			"$STAP" -l 'process("testsuite/uprog/uprog").statement("add_ints@uprog.c:*")' 2>&1
-			"$STAP" -l 'process("testsuite/uprog/uprog").statement("add_ints@uprog.c:27")' 2>&1)
+			"$STAP" -p2 -e 'probe process("testsuite/uprog/uprog").statement("add_ints@uprog.c:27") {}' 2>&1)
 		[ "$out" = "process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_sum\") \$p:const struct point*
 process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_by_value\").return \$return:long int \$p:struct point
 process(\"$ROOT/testsuite/uprog/uprog\").function(\"point_sum\").return \$return:long int \$p:const struct point*
@@ -395,9 +395,9 @@ process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/up
 process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:26\")
 process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:28\")
 process(\"$ROOT/testsuite/uprog/uprog\").statement(\"add_ints@$ROOT/testsuite/uprog/uprog.c:29\")
-semantic error: no code for line 27 in add_ints (it has code at lines 25-29) at <input>:1:52
-    process(\"testsuite/uprog/uprog\").statement(\"add_ints@uprog.c:27\")
-                                                       ^
+semantic error: no code for line 27 in add_ints (it has code at lines 25-29) at <input>:1:50
+    probe process(\"testsuite/uprog/uprog\").statement(\"add_ints@uprog.c:27\") {}
+                                                     ^
 Pass 2: analysis failed." ] && pass "$name" || fail "$name" "$out"
 	fi
 	name="cli: -L lists each function's parameters with their types"
