@@ -11,7 +11,8 @@ struct stp_context {
 	const struct stp_probe *probe;
 	struct pt_regs *regs;		/* what the probe saw, or NULL */
 	int unit;			/* kprobes: which of the probe's symbols hit, else -1 */
-	void *entry_data;		/* kretprobes: what @entry saved; uprobes: the hit */
+	void *entry_data;		/* .return probes: what @entry saved */
+	unsigned long ubias;		/* uprobes: where the probed file was mapped, less its own layout */
 	struct stp_procfs_value *procfs;	/* procfs probes: $value */
 	unsigned long actions;		/* statements executed in this hit */
 	const char *error;		/* set once this hit failed: the message */

@@ -74,6 +74,8 @@ struct stp_probe {
 	int nuprobes;
 	pid_t upid;			/* uprobes: process(PID): only that process; 0: any */
 	struct stp_uprobe *uprobes;	/* uprobes: nuprobes of them, while registered */
+	struct stp_uentries *uentries;	/* uretprobes with @entry: the calls' saved values */
+	loff_t usave_offset;		/* uretprobes with @entry: where past the entry they are read */
 };
 
 enum stp_script_state {
@@ -240,13 +242,14 @@ static void stp_unlock_globals(const struct stp_probe *p)
  * is in `state`, and never nests inside another hit on the same CPU.
  * regs are the registers the probe saw (NULL for begin, end and timers):
  * target variables are read from them.  unit: which of a kprobe's symbols
- * hit (pp() and addr() name it), or -1.  Interrupts are off while it runs,
- * as in a kprobe: an interrupt's own hits (irq_handler.*, a kmem:kfree in
- * the softirq on its way out) would otherwise find the CPU busy and be
- * skipped.
+ * hit (pp() and addr() name it), or -1; ubias: a uprobe's stp_ubias().
+ * Interrupts are off while it runs, as in a kprobe: an interrupt's own
+ * hits (irq_handler.*, a kmem:kfree in the softirq on its way out) would
+ * otherwise find the CPU busy and be skipped.
  */
-static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_regs *regs,
-			       void (*handler)(struct stp_context *c), void *entry_data, int unit)
+static void stp_probe_run_at(const struct stp_probe *p, int state, struct pt_regs *regs,
+			     void (*handler)(struct stp_context *c), void *entry_data, int unit,
+			     unsigned long ubias)
 {
 	struct stp_context *c;
 	unsigned long flags;
@@ -267,6 +270,7 @@ static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_r
 	c->regs = regs;
 	c->unit = unit;
 	c->entry_data = entry_data;
+	c->ubias = ubias;
 	c->actions = 0;
 	c->error = NULL;
 	c->error_near = NULL;
@@ -286,6 +290,14 @@ busy:
 	atomic_dec(&c->busy);
 out:
 	local_irq_restore(flags);
+}
+
+/* The same, for every hit but a uprobe's (whose ubias says where the
+ * probed file was mapped). */
+static void stp_probe_run_with(const struct stp_probe *p, int state, struct pt_regs *regs,
+			       void (*handler)(struct stp_context *c), void *entry_data, int unit)
+{
+	stp_probe_run_at(p, state, regs, handler, entry_data, unit, 0);
 }
 
 static void stp_probe_run_regs(const struct stp_probe *p, int state, struct pt_regs *regs)

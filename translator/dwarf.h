@@ -133,10 +133,11 @@ struct expr;
  * unless quiet), -1 reported. */
 int dwarf_resolve_target(const struct probe_context *ctx, const char *module, const char *function, int is_return,
 			 struct expr *e, int quiet);
-/* The same, where a .return probe can save values at the entry: the C
- * of each is added to saves, and the access reads c->entry_data. */
+/* The same, where a .return probe can save values at the entry (or
+ * save_offset bytes past it): the C of each is added to saves, and the
+ * access reads c->entry_data. */
 int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *module, const char *function,
-				int is_return, struct expr *e, int quiet, string_vec *saves);
+				int is_return, uint64_t save_offset, struct expr *e, int quiet, string_vec *saves);
 /* The same at offset bytes into the function (kernel.statement). */
 int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
 			    uint64_t offset, struct expr *e, int quiet);

@@ -131,14 +131,7 @@ void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp)
 			sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->offsets.items[i]);
 		sb_add(sb, " };");
 	}
-	if (!dp->entry_saves.len)
-		return;
-	sb_printf(sb, "\n\n/* @entry: what the .return probe needs of the entry */\n"
-		  "static void dp_%d_entry(struct stp_context *c)\n{\n\tint64_t *saved = c->entry_data;\n\n",
-		  dp->index);
-	for (int i = 0; i < dp->entry_saves.len; i++)
-		sb_printf(sb, "\tsaved[%d] = %s;\n", i, dp->entry_saves.items[i]);
-	sb_add(sb, "}");
+	emit_entry_saves(sb, dp);
 }
 
 void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
@@ -156,9 +149,7 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
 		sb_printf(sb, ", .offsets = dp_%d_offsets", dp->index);
 	if (dp->wheres.len)
 		sb_printf(sb, ", .wheres = dp_%d_wheres", dp->index);
-	if (dp->entry_saves.len)
-		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %d * sizeof(int64_t)", dp->index,
-			  dp->entry_saves.len);
+	emit_entry_fields(sb, dp);
 }
 
 const struct provider kprobe_provider = {

@@ -338,6 +338,7 @@ static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp
 			sb_printf(sb, "%s0x%llx", i ? ", " : " ", (unsigned long long)dp->refctrs.items[i]);
 		sb_add(sb, " };");
 	}
+	emit_entry_saves(sb, dp);
 }
 
 static void emit_process_fields(struct strbuf *sb, const struct derived_probe *dp)
@@ -354,6 +355,9 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 		  dp->wildcard ? "true" : "false");
 	if (dp->refctrs.len)
 		sb_printf(sb, ", .urefctrs = dp_%d_urefctrs", dp->index);
+	emit_entry_fields(sb, dp);
+	if (dp->entry_saves.len && dp->save_offset)
+		sb_printf(sb, ", .usave_offset = 0x%llx", (unsigned long long)dp->save_offset);
 }
 
 static void set_access(struct expr *e, enum type type, char *read)
@@ -457,13 +461,12 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 	if (dp->marks.len)
 		return dp->marks.len == 1 && !strcmp(e->op, "$") ? resolve_mark_target(dp->marks.items[0], e, quiet) : 0;
 	if (dwarf_image(ctx->release, file, &why)) {
-		if (!strcmp(e->op, "@entry")) {
-			if (!quiet)
-				diag("semantic", &e->loc, "@entry is not supported in process probes yet");
-			return quiet ? 0 : -1;
+		if (dp->is_return) {	/* @entry and parameters: saved at the call */
+			dp->save_offset = body_offset(ctx, file, dp->symbols.items[0], 0);
+			return dwarf_resolve_target_saving(ctx, file, dp->symbols.items[0], 1, dp->save_offset, e,
+							   quiet, &dp->entry_saves);
 		}
-		return dp->is_return ? dwarf_resolve_target(ctx, file, dp->symbols.items[0], 1, e, quiet) :
-		       dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], probe_offset(ctx, file, dp), e, quiet);
+		return dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], probe_offset(ctx, file, dp), e, quiet);
 	}
 	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !e->steps.len && !e->pretty &&
 	    !e->addr_of) {

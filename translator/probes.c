@@ -98,6 +98,25 @@ int function_file_matches(const char *pattern, const char *path)
 	return 0;
 }
 
+void emit_entry_saves(struct strbuf *sb, const struct derived_probe *dp)
+{
+	if (!dp->entry_saves.len)
+		return;
+	sb_printf(sb, "\n\n/* @entry: what the .return probe needs of the entry */\n"
+		  "static void dp_%d_entry(struct stp_context *c)\n{\n\tint64_t *saved = c->entry_data;\n\n",
+		  dp->index);
+	for (int i = 0; i < dp->entry_saves.len; i++)
+		sb_printf(sb, "\tsaved[%d] = %s;\n", i, dp->entry_saves.items[i]);
+	sb_add(sb, "}");
+}
+
+void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp)
+{
+	if (dp->entry_saves.len)
+		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %d * sizeof(int64_t)", dp->index,
+			  dp->entry_saves.len);
+}
+
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	for (int i = 0; i < n_providers; i++) {

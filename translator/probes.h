@@ -24,7 +24,8 @@ struct derived_probe {
 	VEC(const char *) modules;	/* module("PATTERN"): each symbol's module */
 	int is_return;		/* kprobes: .return */
 	int wildcard;		/* kprobes: from a pattern, so some may fail */
-	string_vec entry_saves;	/* kretprobes: C for the values @entry saves */
+	string_vec entry_saves;	/* .return probes: C for the values @entry saves */
+	uint64_t save_offset;	/* uretprobes: where past the entry they are read */
 	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
 	VEC(int) lines;		/* kernel.statement: each one's source line */
 	int inline_from;	/* kernel.function("F"): symbols from here on are F's inline copies */
@@ -102,6 +103,11 @@ int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const 
 /* Symbol-based kprobes' C (probe_kprobe.c), for kernel.function too. */
 void emit_kprobe_decls(struct strbuf *sb, const struct derived_probe *dp);
 void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
+
+/* .return probes with @entry (kernel and process): the function that
+ * saves dp->entry_saves at the call, and the table fields naming it. */
+void emit_entry_saves(struct strbuf *sb, const struct derived_probe *dp);
+void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp);
 
 /* For -l/-L (probe_tracepoint.c): kernel.trace("SYSTEM:NAME") for the
  * tracepoint name of release's kernel, with " $arg:type" each if asked. */

@@ -915,16 +915,16 @@ static int save_at_entry(struct tquery *q, struct expr *e)
 int dwarf_resolve_target(const struct probe_context *ctx, const char *module, const char *function, int is_return,
 			 struct expr *e, int quiet)
 {
-	return dwarf_resolve_target_saving(ctx, module, function, is_return, e, quiet, NULL);
+	return dwarf_resolve_target_saving(ctx, module, function, is_return, 0, e, quiet, NULL);
 }
 
 static int resolve_target(const struct probe_context *ctx, const char *module, const char *function,
 			  int is_return, uint64_t offset, struct expr *e, int quiet, string_vec *saves);
 
 int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *module, const char *function,
-				int is_return, struct expr *e, int quiet, string_vec *saves)
+				int is_return, uint64_t save_offset, struct expr *e, int quiet, string_vec *saves)
 {
-	return resolve_target(ctx, module, function, is_return, 0, e, quiet, saves);
+	return resolve_target(ctx, module, function, is_return, save_offset, e, quiet, saves);
 }
 
 int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
