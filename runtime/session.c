@@ -73,6 +73,7 @@ struct stp_probe {
 	const loff_t *urefctrs;		/* uprobes: each one's SDT semaphore offset (0: none), or NULL */
 	int nuprobes;
 	pid_t upid;			/* uprobes: process(PID): only that process; 0: any */
+	bool utarget;			/* uprobes: process without a path: only target() */
 	struct stp_uprobe *uprobes;	/* uprobes: nuprobes of them, while registered */
 	struct stp_uentries *uentries;	/* uretprobes with @entry: the calls' saved values */
 	loff_t usave_offset;		/* uretprobes with @entry: where past the entry they are read */

@@ -85,6 +85,10 @@ static void stp_exec_hit(void *data, struct task_struct *task, pid_t old_pid, st
 {
 	size_t i;
 
+#ifdef STP_MYPROC_ONLY
+	if (!stp_is_myproc())
+		return;
+#endif
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
@@ -108,6 +112,10 @@ static void stp_exit_hit(void *data, struct task_struct *task)
 
 	if (atomic_read(&task->signal->live))
 		return;		/* a thread, not the process's last */
+#ifdef STP_MYPROC_ONLY
+	if (!stp_is_myproc())
+		return;
+#endif
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 

@@ -48,13 +48,25 @@ MODULE_PARM_DESC(_stp_bufsize, "relay buffer per CPU in MB (1..4095, 0: default)
 static bool stp_overwrite;
 module_param_named(_stp_overwrite, stp_overwrite, bool, 0444);
 MODULE_PARM_DESC(_stp_overwrite, "flight recorder: overwrite the oldest output");
-/* Only recorded, for staprun: who loaded the module. */
+/* Who loaded the module (staprun sets it): see stp_is_myproc. */
 static unsigned int stp_loader_uid;
 module_param_named(_stp_uid, stp_loader_uid, uint, 0444);
 MODULE_PARM_DESC(_stp_uid, "real user id of the user who loaded the module");
 static unsigned int stp_loader_gid;
 module_param_named(_stp_gid, stp_loader_gid, uint, 0444);
 MODULE_PARM_DESC(_stp_gid, "real group id of the user who loaded the module");
+
+/*
+ * Whether the current task is one of the loader's own processes (real
+ * and effective uid both: not a setuid program the user started).  A
+ * stapusr module (STP_MYPROC_ONLY) probes and reads only those.
+ */
+static __maybe_unused bool stp_is_myproc(void)
+{
+	kuid_t uid = make_kuid(&init_user_ns, stp_loader_uid);
+
+	return uid_eq(current_uid(), uid) && uid_eq(current_euid(), uid);
+}
 
 #define STP_BUFSIZE_MAX_MB 4095
 #define STP_RELAY_MAX_SUBBUFS 64

@@ -151,9 +151,15 @@ static void stp_uentry_put(struct stp_uentry *e)
 	smp_store_release(&e->tid, 0);
 }
 
-/* Whether this hit is in a process the probe is for. */
+/* Whether this hit is in a process the probe is for (and may see). */
 static bool stp_uprobe_wanted(const struct stp_probe *p)
 {
+#ifdef STP_MYPROC_ONLY
+	if (!stp_is_myproc())
+		return false;
+#endif
+	if (p->utarget && task_tgid_nr(current) != stp_target)
+		return false;
 	return !p->upid || task_tgid_nr(current) == p->upid;
 }
 

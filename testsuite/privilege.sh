@@ -3,11 +3,13 @@
 # (testsuite/privilege/guest-checks.sh makes the users, inside the guest).
 # Sourced by testsuite/run.
 
-# build_privilege_module NAME LEVEL SCRIPT: $dir/NAME.ko, or a failure
+# build_privilege_module NAME LEVEL SCRIPT [ARG...]: $dir/NAME.ko, or a
+# failure
 build_privilege_module() {
 	local name=$1 level=$2 script=$3
+	shift 3
 	if ! (cd "$dir" && "$STAP" -p4 -r "$(release)" -m "$name" --privilege="$level" \
-		"$ROOT/testsuite/privilege/$script.stp" >"$dir/$name.log" 2>&1); then
+		"$ROOT/testsuite/privilege/$script.stp" "$@" >"$dir/$name.log" 2>&1); then
 		fail "privilege: build $name" "$(cat "$dir/$name.log")"
 		return 1
 	fi
@@ -47,6 +49,7 @@ privilege_tests() {
 		 "dev_params stapdev params" "dev_warn stapdev warn"; do
 		build_privilege_module $m || return
 	done
+	build_privilege_module usr_uprobe stapusr uprobe "$ROOT/testsuite/uprog/uprog" || return
 	sign_privilege_modules || return
 	chmod 644 "$dir"/*.ko
 	timeout 900 "$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- sh "$ROOT/testsuite/privilege/guest-checks.sh" \

@@ -845,6 +845,9 @@ static void emit_embedded_body(struct emitter *em, struct function *f)
 	}
 	line(em, "#define STAP_ERROR(msg) do { stp_error(c, (msg), NULL); goto out; } while (0)");
 	line(em, "#define CONTEXT c");
+	if (em->sess->privilege == PRIV_STAPUSR && strstr(f->embedded, "/* myproc-unprivileged */"))
+		line(em, "\tif (!stp_is_myproc())\n\t\tSTAP_ERROR(\"%s: at --privilege=stapusr only the user's own "
+		     "processes may be read\");", f->name);
 	line(em, "\t{");
 	sb_printf(&em->out, "%s\n", f->embedded);
 	line(em, "\t}");
@@ -1251,6 +1254,8 @@ int pass3_emit(struct session *sess)
 	/* the defines go before runtime.h, but depend on what comes after */
 	sb_add(&c, head);
 	emit_runtime_needs(&c, body);
+	if (sess->privilege == PRIV_STAPUSR)
+		sb_add(&c, "#define STP_MYPROC_ONLY\t/* stapusr: only the loader's own processes */\n");
 	sb_add(&c, body);
 	free(head);
 	free(body);

@@ -1,8 +1,12 @@
 /* What --privilege=stapsys and --privilege=stapusr refuse in pass 2.
  * stapsys: embedded C and guru mode.  stapusr besides: probe points other
- * than begin/end/error/never and the timers of one CPU, target variables,
- * @cast and @var, %m/%M, and library functions in embedded C that don't
- * carry SystemTap's / * unprivileged * / pragma. */
+ * than begin/end/error/never, the timers of one CPU and process probes,
+ * target variables, @cast and @var outside process probes (and @cast or
+ * @var naming a module there), %m/%M, and library functions in embedded C
+ * that don't carry SystemTap's / * unprivileged * / or
+ * / * myproc-unprivileged * / pragma.  The module itself (STP_MYPROC_ONLY)
+ * keeps process probes and the myproc functions to the user's own
+ * processes. */
 #include "privilege.h"
 
 #include "builtins.h"
@@ -54,11 +58,12 @@ static void refuse(struct elab *el, const struct loc *loc, const char *what, con
 	diag_also(loc);
 }
 
-/* begin, end, error, never, and timers that fire on one CPU
- * (timer.profile runs on every CPU, in whatever task it interrupts). */
+/* begin, end, error, never, timers that fire on one CPU (timer.profile
+ * runs on every CPU, in whatever task it interrupts), and process probes
+ * (the module fires them only in the user's own processes). */
 static int unprivileged_point(const struct derived_probe *dp)
 {
-	if (dp->provider == &begin_end_provider)
+	if (dp->provider == &begin_end_provider || dp->provider == &process_provider)
 		return 1;
 	return dp->provider == &timer_provider && !dp->per_cpu;
 }
@@ -115,21 +120,33 @@ int privilege_allows_call(struct elab *el, struct expr *call, const struct funct
 		free(what);
 		return 0;
 	}
-	if (el->sess->privilege != PRIV_STAPUSR || strstr(f->embedded, "/* unprivileged */"))
+	/* / * myproc-unprivileged * / functions check at run time that the
+	 * current process is the user's (emit.c) */
+	if (el->sess->privilege != PRIV_STAPUSR || strstr(f->embedded, "/* unprivileged */") ||
+	    strstr(f->embedded, "/* myproc-unprivileged */"))
 		return 1;
-	/* / * myproc-unprivileged * / functions are safe only in probes of the
-	 * user's own processes, which stapusr can't have yet. */
 	what = xasprintf("function '%s'", f->name);
 	refuse(el, &call->loc, what, "stapsys");
 	free(what);
 	return 0;
 }
 
+/* In a process probe: its own variables, and @cast/@var of its file
+ * (no module named). */
+static int in_own_process(struct elab *el, const struct expr *e)
+{
+	const struct derived_probe *dp = el->func ? NULL : el->dp;
+	int module_arg = !strcmp(e->op, "@cast") ? 2 : !strcmp(e->op, "@var") ? 1 : -1;
+
+	return dp && dp->provider == &process_provider && !dp->process_event &&
+	       (module_arg < 0 || e->args.len <= module_arg);
+}
+
 int privilege_allows_target(struct elab *el, struct expr *e, int quiet)
 {
 	char *what;
 
-	if (el->sess->privilege != PRIV_STAPUSR)
+	if (el->sess->privilege != PRIV_STAPUSR || in_own_process(el, e))
 		return 1;
 	if (quiet)
 		return 0;

@@ -82,7 +82,7 @@ setup_trusted_dir() {
 	mount --rbind $P/modroot "$MODS"
 	TRUST=/lib/modules/$R/systemtap
 	TRUSTC=$(realpath $TRUST)
-	for m in usr_hello sys_hello dev_hello usr_target usr_ticker usr_cmd; do
+	for m in usr_hello sys_hello dev_hello usr_target usr_ticker usr_cmd usr_uprobe; do
 		cp "$M/$m.ko" $TRUST/ && chmod 644 $TRUST/$m.ko
 	done
 }
@@ -233,6 +233,27 @@ check_targets() {
 	else
 		fail "-c CMD: status $(cat $T/cmd.rc), output '$(cat $T/cmd.out)' $(cat $T/cmd.err)"
 	fi
+}
+
+# A stapusr module's process probes, attached with -x to the user's own
+# process (started before the module, sleeping), while root runs the same
+# program over and over: only the user's hits, with their values.
+check_process_probes() {
+	uprog=$(cd "$(dirname "$0")/../uprog" && pwd)/uprog
+	rm -f $T/stop_root
+	(while [ ! -e $T/stop_root ]; do "$uprog" 1 >/dev/null; done) &
+	rootloop=$!
+	setpriv --reuid=2001 --regid=2001 --groups=2101 -- "$uprog" --sleep 4 2 >/dev/null &
+	own=$!
+	run uprobe susr $SR -x $own $TRUST/usr_uprobe.ko
+	touch $T/stop_root
+	wait $rootloop
+	wait $own
+	expect uprobe "stapusr: process probes (-x, an own process started before) see only the user's" 0 \
+		'target add_ints(1, 10) uid 2001
+str_len("hello 1") uid 2001
+target add_ints(2, 20) uid 2001
+str_len("hello 2") uid 2001' ""
 }
 
 check_options() {
@@ -406,6 +427,7 @@ check_groups
 check_tricks
 check_signed
 check_targets
+check_process_probes
 check_options
 check_unprivileged_stapio
 check_kill9
