@@ -84,6 +84,14 @@ cache_key_tests() {
 	name="cache: -c, -x, -o and -s do not change the module"
 	cache_stap -v -I "$dir" -o /dev/null -s 2 -x 1 -e 'probe begin { println(cache_test_value(), @1) exit() }' one
 	if used_cache; then pass "$name"; else fail "$name" "$(cat "$WORK/c.err")"; fi
+	name="cache: -c's program is in the key (process probes without a path probe it), its arguments are not"
+	if selected "$name"; then
+		local script='probe process.function("add_ints") { println($a) }' how=""
+		cache_stap -v -c "$ROOT/testsuite/uprog/uprog 1" -e "$script" && built && how=built
+		cache_stap -v -c "$ROOT/testsuite/uprog/uprog 2" -e "$script" && used_cache && how="$how,hit"
+		cache_stap -v -c "$ROOT/testsuite/uprog/uprog_nopie 1" -e "$script" && built && how="$how,built"
+		if [ "$how" = "built,hit,built" ]; then pass "$name"; else fail "$name" "$how: $(cat "$WORK/c.err")"; fi
+	fi
 }
 
 cache_damage_tests() {

@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "ksyms.h"
 #include "session.h"
+#include "uelf.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -225,8 +226,9 @@ static void add_settings(EVP_MD_CTX *ctx, struct session *s)
 	}
 }
 
-/* Options that reach passes 2 to 4.  Not here: -o, -c, -x, -s, -S, -F,
- * -v, -k: they only change how pass 5 runs the module. */
+/* Options that reach passes 2 to 4.  Not here: -o, -x, -s, -S, -F, -v,
+ * -k, and of -c only its program: they only change how pass 5 runs the
+ * module. */
 static void add_options(EVP_MD_CTX *ctx, struct session *s)
 {
 	add_string(ctx, "module name", s->module_name);
@@ -242,6 +244,12 @@ static void add_options(EVP_MD_CTX *ctx, struct session *s)
 	for (int i = 0; i < s->trace_modules.len; i++) {
 		add_string(ctx, "-d", s->trace_modules.items[i]);
 		add_file_stat(ctx, "-d", s->trace_modules.items[i]);
+	}
+	if (s->target_cmd) {	/* process probes without a path probe it */
+		char *program = uelf_command_program(s->target_cmd);
+
+		add_string(ctx, "-c program", program ? program : "none");
+		free(program);
 	}
 }
 

@@ -32,26 +32,48 @@ static const char usage[] =
 	"process(\"PATH\")[.provider(\"P\")].mark(\"NAME\"), optionally with .library(\"LIB\") after "
 	"process(...)";
 
-/* The files the point names: the program, or its libraries matching LIB;
- * the index of the component after them, or -1 (reported). */
-static int point_files(struct probe_point *pp, string_vec *files)
+/* The program of process("NAME"), or of process without a name: -c's,
+ * whose process alone it is then about (dp->utarget); NULL (reported) if
+ * there is none. */
+static char *point_program(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	struct probe_component *c = pp->comps.items[0];
-	const char *name, *lib;
-	char *program, *why = NULL;
+	char *program;
 
-	if (!c->arg || c->arg->kind != EX_STRING) {
-		diag("semantic", &c->loc, "%s is not supported yet: name the program, as in "
-		     "process(\"/usr/bin/ls\")", c->arg ? "process(PID)" : "process without a program");
-		return -1;
+	if (c->arg && c->arg->kind != EX_STRING) {
+		diag("semantic", &c->loc, "process(PID) is not supported yet: name the program, as in "
+		     "process(\"/usr/bin/ls\"), or run it with -c and leave the name out");
+		return NULL;
 	}
-	name = c->arg->str;
-	program = uelf_find_program(name);
-	if (!program) {
-		diag("semantic", &c->arg->loc, "process(\"%s\"): no such program%s", name,
-		     strchr(name, '/') ? "" : " in $PATH");
-		return -1;
+	if (!c->arg) {
+		if (!ctx->target_cmd) {
+			diag("semantic", &c->loc, "process without a program probes the program of -c CMD: use -c, or "
+			     "name it, as in process(\"/usr/bin/ls\")");
+			return NULL;
+		}
+		program = uelf_command_program(ctx->target_cmd);
+		if (!program)
+			diag("semantic", &c->loc, "process: the program of -c '%s' is not found", ctx->target_cmd);
+		dp->utarget = 1;
+		return program;
 	}
+	program = uelf_find_program(c->arg->str);
+	if (!program)
+		diag("semantic", &c->arg->loc, "process(\"%s\"): no such program%s", c->arg->str,
+		     strchr(c->arg->str, '/') ? "" : " in $PATH");
+	return program;
+}
+
+/* The files the point names: the program, or its libraries matching LIB;
+ * the index of the component after them, or -1 (reported). */
+static int point_files(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx,
+		       string_vec *files)
+{
+	const char *lib;
+	char *program = point_program(pp, dp, ctx), *why = NULL;
+
+	if (!program)
+		return -1;
 	if (!component_is(pp, 1, "library")) {
 		vec_push(files, program);
 		return 1;
@@ -280,7 +302,7 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 		return resolve_process_event(pp, dp);
 	if (n == 2 && !pp->comps.items[0]->arg && strpbrk(pp->comps.items[1]->name, "*?["))
 		return 0;	/* process.* : the fixed points (-l) */
-	i = point_files(pp, &files);
+	i = point_files(pp, dp, ctx, &files);
 	if (i < 0)
 		return -1;
 	for (int f = 0; ctx->inputs && f < files.len; f++)	/* offsets come from them */
@@ -355,6 +377,8 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 		  dp->wildcard ? "true" : "false");
 	if (dp->refctrs.len)
 		sb_printf(sb, ", .urefctrs = dp_%d_urefctrs", dp->index);
+	if (dp->utarget)
+		sb_add(sb, ", .utarget = true");
 	emit_entry_fields(sb, dp);
 	if (dp->entry_saves.len && dp->save_offset)
 		sb_printf(sb, ", .usave_offset = 0x%llx", (unsigned long long)dp->save_offset);

@@ -45,6 +45,7 @@ struct derived_probe {
 	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
 	int process_event;	/* process.begin (1) or process.end (2); modules: its program */
+	int utarget;		/* process without a path: hits only in target() */
 	int index;
 };
 
@@ -61,6 +62,7 @@ struct probe_context {
 	 * where @cast and @var look by default (as the kernel for others),
 	 * and the only file whose static data @var can find (stp_ubias()). */
 	const char *user_image;
+	const char *target_cmd;	/* -c: process probes without a path probe its program */
 };
 
 struct provider {

@@ -42,6 +42,15 @@ char *uelf_find_program(const char *name)
 	return NULL;
 }
 
+char *uelf_command_program(const char *cmd)
+{
+	size_t start = strspn(cmd, " \t"), n = strcspn(cmd + start, " \t");
+	char *word = xstrndup(cmd + start, n), *found = uelf_find_program(word);
+
+	free(word);
+	return found;
+}
+
 /* An ELF file opened for reading: fd and elf, or -1 and *why. */
 static int open_elf(const char *path, int *fd, Elf **elf, char **why)
 {

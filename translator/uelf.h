@@ -20,6 +20,9 @@ typedef VEC(struct ufunc) ufunc_vec;
 /* process("NAME"): a path with a '/' as it is (made absolute), else the
  * first executable NAME in $PATH, as a shell finds it; NULL if none. */
 char *uelf_find_program(const char *name);
+/* The program -c CMD runs: CMD's first word, found as above; NULL if
+ * none. */
+char *uelf_command_program(const char *cmd);
 /* .library("LIB") of program: LIB with a '/' as it is, else each library
  * the program needs (DT_NEEDED) whose name matches the pattern LIB, found
  * through its RUNPATH/RPATH ($ORIGIN too) and the system's library

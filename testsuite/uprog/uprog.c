@@ -4,11 +4,11 @@
  * markers, and calls into libuprog.so.  It prints what each call gets
  * and returns, so a test can compare a script's view with the program's.
  *
- *   uprog [--sleep S] [--thread] [N]
+ *   uprog [--sleep S] [--thread] [--fork] [--quiet] [N]
  *
- * runs N iterations (default 1); --sleep waits S seconds first (for
- * stap -x PID to attach), --thread makes each iteration's add_ints call
- * from a second thread.
+ * runs N iterations (default 1); --sleep waits S seconds first (for -x),
+ * --thread calls add_ints from a second thread, --fork runs them all in
+ * a child too (same program, another pid), --quiet prints nothing.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -128,6 +128,10 @@ int main(int argc, char **argv)
 			sleep_seconds(argv[++i]);
 		else if (!strcmp(argv[i], "--thread"))
 			in_thread = 1;
+		else if (!strcmp(argv[i], "--fork"))
+			fork_and_wait();
+		else if (!strcmp(argv[i], "--quiet"))
+			quiet();
 		else
 			n = atoi(argv[i]);
 	}

@@ -17,5 +17,10 @@ int guarded_marker(int i);
 
 /* "--sleep S": S seconds, fractions allowed. */
 void sleep_seconds(const char *s);
+/* "--fork": the caller goes on in a child process and, once the child
+ * has exited, in the parent too. */
+void fork_and_wait(void);
+/* "--quiet": no output. */
+void quiet(void);
 
 #endif
