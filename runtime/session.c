@@ -23,6 +23,10 @@ enum stp_probe_kind {
 	STP_PROBE_UPROBE,
 	STP_PROBE_PROCESS_BEGIN,	/* process.begin: after an exec */
 	STP_PROBE_PROCESS_END,		/* process.end: its last thread's exit */
+	STP_PROBE_PROCESS_THREAD_BEGIN,	/* process.thread.begin: a new thread, in it */
+	STP_PROBE_PROCESS_THREAD_END,	/* process.thread.end: its exit */
+	STP_PROBE_PROCESS_SYSCALL,	/* process.syscall: a system call's entry */
+	STP_PROBE_PROCESS_SYSCALL_RETURN,	/* process.syscall.return: its exit */
 };
 
 /* A global's lock, and whether a probe takes it to write. */

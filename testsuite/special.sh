@@ -375,6 +375,10 @@ kernel.function("__x64_sys_getppid@kernel/sys.c:N")' ] && pass "$name" || fail "
 			"$STAP" -l 'process("testsuite/uprog/uprog").library("libuprog.so").function("lib_*").return' 2>&1)
 		[ "$out" = "process.begin
 process.end
+process.syscall
+process.syscall.return
+process.thread.begin
+process.thread.end
 process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"ints\")
 process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"mixed\")
 process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_name\").return

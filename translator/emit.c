@@ -1118,8 +1118,7 @@ static const struct runtime_part {
 	{ { ".kind = STP_PROBE_PROCFS" }, "STP_NEED_PROCFS", "procfs files" },
 	{ { ".kind = STP_PROBE_PERF" }, "STP_NEED_PERF", "perf counters" },
 	{ { ".kind = STP_PROBE_UPROBE" }, "STP_NEED_UPROBES", "uprobes" },
-	{ { ".kind = STP_PROBE_PROCESS_BEGIN", ".kind = STP_PROBE_PROCESS_END" }, "STP_NEED_PROCESS_EVENTS",
-	  "process.begin/.end" },
+	{ { ".kind = STP_PROBE_PROCESS_" }, "STP_NEED_PROCESS_EVENTS", "process.begin/.end/.thread/.syscall" },
 	{ { "#define STP_NMODULE_SYMBOLS" }, "STP_NEED_MODULE_SYMBOLS", "static data of modules" },
 };
 

@@ -271,8 +271,41 @@ static int add_marks(struct probe_point *pp, int i, const string_vec *files, str
 	return 1;
 }
 
-/* process.begin/.end and process("PATH").begin/.end. */
-static int resolve_process_event(struct probe_point *pp, struct derived_probe *dp)
+/* The points about a process's life (dp->process_event), and the
+ * runtime's probe kind of each. */
+static const struct process_event_point {
+	const char *name[2];
+	const char *kind;
+} process_events[] = {
+	[PROCESS_BEGIN] = { { "begin" }, "PROCESS_BEGIN" },
+	[PROCESS_END] = { { "end" }, "PROCESS_END" },
+	[PROCESS_THREAD_BEGIN] = { { "thread", "begin" }, "PROCESS_THREAD_BEGIN" },
+	[PROCESS_THREAD_END] = { { "thread", "end" }, "PROCESS_THREAD_END" },
+	[PROCESS_SYSCALL] = { { "syscall" }, "PROCESS_SYSCALL" },
+	[PROCESS_SYSCALL_RETURN] = { { "syscall", "return" }, "PROCESS_SYSCALL_RETURN" },
+};
+
+/* Which of them pp is (components after process(...)), or 0. */
+static int process_event_of(const struct probe_point *pp)
+{
+	for (int e = 1; e < (int)(sizeof(process_events) / sizeof(process_events[0])); e++) {
+		int n = process_events[e].name[1] ? 2 : 1, i;
+
+		if (pp->comps.len != n + 1)
+			continue;
+		for (i = 0; i < n && component_is(pp, i + 1, process_events[e].name[i]) &&
+			    !pp->comps.items[i + 1]->arg; i++)
+			;
+		if (i == n)
+			return e;
+	}
+	return 0;
+}
+
+/* process.begin/.end, .thread.begin/.end, .syscall[.return], without a
+ * program (any process; the target's for .syscall if there is one) or
+ * with process("PATH"). */
+static int resolve_process_event(struct probe_point *pp, struct derived_probe *dp, int event)
 {
 	struct probe_component *c = pp->comps.items[0];
 
@@ -281,13 +314,13 @@ static int resolve_process_event(struct probe_point *pp, struct derived_probe *d
 
 		if (!program) {
 			diag("semantic", &c->loc, c->arg->kind == EX_STRING ? "process(\"%s\"): no such program" :
-			     "process(PID).begin/.end are not supported yet%s", c->arg->kind == EX_STRING ?
-			     c->arg->str : "");
+			     "process(PID).%s is not supported yet", c->arg->kind == EX_STRING ? c->arg->str :
+			     pp->comps.items[1]->name);
 			return -1;
 		}
 		vec_push(&dp->modules, program);
 	}
-	dp->process_event = component_is(pp, 1, "begin") ? 1 : 2;
+	dp->process_event = event;
 	return 1;
 }
 
@@ -298,8 +331,8 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 
 	if (!component_is(pp, 0, "process"))
 		return 0;
-	if (n == 2 && (component_is(pp, 1, "begin") || component_is(pp, 1, "end")) && !pp->comps.items[1]->arg)
-		return resolve_process_event(pp, dp);
+	if (process_event_of(pp))
+		return resolve_process_event(pp, dp, process_event_of(pp));
 	if (n == 2 && !pp->comps.items[0]->arg && strpbrk(pp->comps.items[1]->name, "*?["))
 		return 0;	/* process.* : the fixed points (-l) */
 	i = point_files(pp, dp, ctx, &files);
@@ -366,7 +399,7 @@ static void emit_process_decls(struct strbuf *sb, const struct derived_probe *dp
 static void emit_process_fields(struct strbuf *sb, const struct derived_probe *dp)
 {
 	if (dp->process_event) {
-		sb_printf(sb, ".kind = STP_PROBE_PROCESS_%s", dp->process_event == 1 ? "BEGIN" : "END");
+		sb_printf(sb, ".kind = STP_PROBE_%s", process_events[dp->process_event].kind);
 		if (dp->modules.len)
 			sb_printf(sb, ", .upaths = dp_%d_upaths", dp->index);
 		return;
@@ -469,6 +502,35 @@ static uint64_t probe_offset(const struct probe_context *ctx, const char *file, 
 									    0;
 }
 
+/* process.syscall's $syscall and $arg1..$arg6 (the registers the x86-64
+ * system call convention passes them in, as the call entered), and
+ * .return's $return. */
+static int resolve_syscall_target(struct derived_probe *dp, struct expr *e, int quiet)
+{
+	static const char *const arg_registers[] = { "di", "si", "dx", "r10", "r8", "r9" };
+	int n = 0, used = 0;
+
+	if (strcmp(e->op, "$") || e->steps.len || e->addr_of || e->pretty)
+		goto bad;
+	if (!strcmp(e->name, "$syscall")) {
+		set_access(e, TYPE_LONG, xstrdup("(int64_t)c->regs->orig_ax"));
+		return 1;
+	}
+	if (!strcmp(e->name, "$return") && dp->process_event == PROCESS_SYSCALL_RETURN) {
+		set_access(e, TYPE_LONG, xstrdup("(int64_t)c->regs->ax"));
+		return 1;
+	}
+	if (sscanf(e->name, "$arg%d%n", &n, &used) == 1 && !e->name[used] && n >= 1 && n <= 6) {
+		set_access(e, TYPE_LONG, xasprintf("(int64_t)c->regs->%s", arg_registers[n - 1]));
+		return 1;
+	}
+bad:
+	if (!quiet)
+		diag("semantic", &e->loc, "%s: process.syscall has $syscall and $arg1..$arg6%s, as numbers", e->name,
+		     dp->process_event == PROCESS_SYSCALL_RETURN ? ", and $return" : "");
+	return quiet ? 0 : -1;
+}
+
 /* A function's variables from the file's DWARF, as for kernel probes;
  * without debug information only $return, the register it is left in. */
 static int resolve_process_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx,
@@ -477,9 +539,13 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 	const char *file = dp->modules.len ? dp->modules.items[0] : dp->module;
 	char *why = NULL;
 
+	if (dp->process_event == PROCESS_SYSCALL || dp->process_event == PROCESS_SYSCALL_RETURN)
+		return resolve_syscall_target(dp, e, quiet);
 	if (dp->process_event) {
 		if (!quiet)
-			diag("semantic", &e->loc, "%s: process.begin and .end have no target variables", e->name);
+			diag("semantic", &e->loc, "%s: process.%s%s has no target variables", e->name,
+			     process_events[dp->process_event].name[0], dp->process_event == PROCESS_THREAD_BEGIN ?
+			     ".begin" : dp->process_event == PROCESS_THREAD_END ? ".end" : "");
 		return quiet ? 0 : -1;
 	}
 	if (dp->marks.len)
@@ -538,7 +604,10 @@ char *process_point_name(const struct derived_probe *dp, int k, const char *rele
 	return sb_steal(&sb);
 }
 
-static const char *const process_points[] = { "process.begin", "process.end", NULL };
+static const char *const process_points[] = {
+	"process.begin", "process.end", "process.thread.begin", "process.thread.end", "process.syscall",
+	"process.syscall.return", NULL
+};
 
 const struct provider process_provider = {
 	.name = "process",

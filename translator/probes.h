@@ -44,12 +44,18 @@ struct derived_probe {
 	VEC(uint64_t) uaddrs;	/* each one's link-time address: stp_ubias() from it */
 	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
-	int process_event;	/* process.begin (1) or process.end (2); modules: its program */
+	int process_event;	/* process.begin, .end...: see enum process_event; modules: its program */
 	int utarget;		/* process without a path: hits only in target() */
 	int index;
 };
 
 /* What providers may need to know of the session. */
+/* Points about a process's life (probe_process.c). */
+enum process_event {
+	PROCESS_NONE, PROCESS_BEGIN, PROCESS_END, PROCESS_THREAD_BEGIN, PROCESS_THREAD_END, PROCESS_SYSCALL,
+	PROCESS_SYSCALL_RETURN,
+};
+
 struct probe_context {
 	const char *release;	/* the target kernel */
 	int verbose;		/* -v: say what patterns became */
