@@ -210,6 +210,63 @@ static int add_functions(struct probe_point *pp, int i, const string_vec *files,
 	return 1;
 }
 
+struct inline_sink {
+	struct derived_probe *dp;
+	const char *path;
+	ufunc_vec funcs;	/* the file's functions */
+	int skipped;
+};
+
+/* An inline site becomes a uprobe inside the function that holds it. */
+static void add_inline_site(void *arg, const char *function, uint64_t offset)
+{
+	struct inline_sink *s = arg;
+
+	for (int k = 0; k < s->funcs.len; k++) {
+		const struct ufunc *fn = &s->funcs.items[k];
+
+		if (strcmp(fn->name, function))
+			continue;
+		vec_push(&s->dp->symbols, fn->name);
+		vec_push(&s->dp->modules, s->path);
+		vec_push(&s->dp->offsets, fn->offset + offset);
+		vec_push(&s->dp->uaddrs, fn->addr + offset);
+		return;
+	}
+	s->skipped++;	/* in code no symbol names */
+}
+
+/* .function("PATTERN").inline: each place a function matching PATTERN
+ * was inlined, from the files' debug information. */
+static int add_inline_sites(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp,
+			    const struct probe_context *ctx)
+{
+	const char *pattern = component_string(pp, i, "function name");
+	char *why = NULL;
+
+	if (!pattern)
+		return -1;
+	for (int f = 0; f < files->len; f++) {
+		struct inline_sink sink = { dp, files->items[f], {0}, 0 };
+		struct dwarf_image *im = dwarf_image(ctx->release, files->items[f], &why);
+
+		if (!im || uelf_functions(files->items[f], "*", &sink.funcs, &why) < 0) {
+			diag("semantic", &pp->comps.items[i]->loc, ".inline needs debug information: %s", why);
+			return -1;
+		}
+		dwarf_inline_instances(im, pattern, add_inline_site, &sink);
+		free(sink.funcs.items);
+	}
+	dp->inlined = 1;
+	dp->wildcard = 1;	/* many sites: one failing is no reason to stop */
+	if (dp->symbols.len)
+		return 1;
+	if (!pp->optional)
+		diag("semantic", &pp->comps.items[i]->arg->loc, "no inline instance of \"%s\" in %s%s", pattern,
+		     files->items[0], files->len > 1 ? " and the other libraries" : "");
+	return pp->optional ? 0 : -1;
+}
+
 static void warn_at_loc(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -349,6 +406,8 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 	if (i + 1 < n) {
 		struct probe_component *c = pp->comps.items[i + 1];
 
+		if (i + 2 == n && !c->arg && !strcmp(c->name, "inline"))
+			return add_inline_sites(pp, i, &files, dp, ctx);
 		if (i + 2 < n || c->arg || (strcmp(c->name, "call") && strcmp(c->name, "return")))
 			goto bad;
 		dp->is_return = !strcmp(c->name, "return");
@@ -582,6 +641,9 @@ static char *point_name(const struct derived_probe *dp, int k)
 	if (dp->lines.len)
 		return xasprintf("process(\"%s\").statement(\"%s@%.*s:%d\")", file, dp->symbols.items[k],
 				 (int)strcspn(dp->wheres.items[k], ":"), dp->wheres.items[k], dp->lines.items[k]);
+	if (dp->inlined)	/* (in symbols: the function it was inlined into) */
+		return xasprintf("process(\"%s\").function(\"%s\").inline", file,
+				 dp->point->comps.items[dp->point->comps.len - 2]->arg->str);
 	return xasprintf("process(\"%s\").function(\"%s\")%s", file, dp->symbols.items[k],
 			 dp->is_return ? ".return" : "");
 }
@@ -598,7 +660,7 @@ char *process_point_name(const struct derived_probe *dp, int k, const char *rele
 	if (with_variables && m)
 		for (int i = 0; i < m->nargs; i++)
 			sb_printf(&sb, " $arg%d:long", i + 1);
-	else if (with_variables)
+	else if (with_variables && !dp->inlined)	/* (an inline site's are not its function's) */
 		dwarf_list_params(&sb, &ctx, dp->modules.len ? dp->modules.items[k] : dp->module,
 				  dp->symbols.items[k], dp->is_return);
 	return sb_steal(&sb);

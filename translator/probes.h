@@ -42,6 +42,7 @@ struct derived_probe {
 	/* uprobes: symbols has each point's function (or PROVIDER:NAME), modules
 	 * its file and offsets its offset in that file */
 	VEC(uint64_t) uaddrs;	/* each one's link-time address: stp_ubias() from it */
+	int inlined;		/* .inline: symbols has the functions the sites are in */
 	VEC(uint64_t) refctrs;	/* .mark: each one's semaphore offset, 0 for none */
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
 	int process_event;	/* process.begin, .end...: see enum process_event; modules: its program */
