@@ -245,14 +245,14 @@ int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn)
 int dwarf_function_at(struct dwarf_image *im, uint64_t pc, Dwarf_Die *fn)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(im->mod, pc, &bias);
+	Dwarf_Die *cu = dwfl_module_addrdie(im->mod, pc + im->bias, &bias);
 	struct unit_index *u;
 
 	if (!cu)
 		return -1;
 	u = unit_index(im, cu);
 	for (int i = 0; i < u->n; i++)	/* a function's cold part lies apart: ask each */
-		if (dwarf_offdie(im->dw, u->entries[i].die, fn) && dwarf_haspc(fn, pc - bias) > 0)
+		if (dwarf_offdie(im->dw, u->entries[i].die, fn) && dwarf_haspc(fn, pc + im->bias - bias) > 0)
 			return 0;
 	return -1;
 }

@@ -27,7 +27,8 @@ const char *dwarf_reader(const struct dwarf_image *im);
 /* The out-of-line instance of function name: 0, or -1 if the image has
  * none (inlined everywhere, or no such function). */
 int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn);
-/* The same for the function whose code holds pc. */
+/* The same for the function whose code holds pc (an address as the
+ * debug information has it). */
 int dwarf_function_at(struct dwarf_image *im, uint64_t pc, Dwarf_Die *fn);
 /* Its entry address, in the image's address space. */
 uint64_t dwarf_entry_pc(Dwarf_Die *fn);
@@ -141,8 +142,10 @@ int dwarf_resolve_target_saving(const struct probe_context *ctx, const char *mod
 /* The same at offset bytes into the function (kernel.statement). */
 int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module, const char *function,
 			    uint64_t offset, struct expr *e, int quiet);
-/* The same at address pc of the kernel image (kernel.statement(ADDR)). */
-int dwarf_resolve_target_pc(const struct probe_context *ctx, uint64_t pc, struct expr *e, int quiet);
+/* The same at address pc of the image (kernel.statement(ADDR), or a
+ * program's .statement(ADDR)). */
+int dwarf_resolve_target_pc(const struct probe_context *ctx, const char *module, uint64_t pc, struct expr *e,
+			    int quiet);
 /* kernel.statement("FUNC@FILE:LO[-HI]"): found(arg, line, offset) for
  * each line with code in function; how many, or -1 with *why set. */
 int dwarf_statement_lines(const struct probe_context *ctx, const char *module, const char *function, int lo,

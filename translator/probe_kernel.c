@@ -549,7 +549,7 @@ static int kernel_function_target(struct derived_probe *dp, struct expr *e, cons
 				  int quiet)
 {
 	if (dp->link_address)
-		return dwarf_resolve_target_pc(ctx, dp->link_address, e, quiet);
+		return dwarf_resolve_target_pc(ctx, NULL, dp->link_address, e, quiet);
 	if (dp->symbols.len != 1)
 		return 0;
 	if (dp->offsets.len)

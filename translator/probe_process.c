@@ -267,6 +267,33 @@ static int add_inline_sites(struct probe_point *pp, int i, const string_vec *fil
 	return pp->optional ? 0 : -1;
 }
 
+/* .statement(ADDR)[.absolute]: ADDR as the file has it (as nm shows it;
+ * where the process maps the file, PIE or library, does not matter). */
+static int add_address(struct probe_point *pp, int i, const string_vec *files, struct derived_probe *dp)
+{
+	uint64_t addr = (uint64_t)pp->comps.items[i]->arg->num;
+	char *why = NULL;
+	int64_t off;
+
+	if (i + 1 < pp->comps.len && (i + 2 < pp->comps.len || !component_is(pp, i + 1, "absolute") ||
+				      pp->comps.items[i + 1]->arg)) {
+		diag("semantic", &pp->comps.items[i + 1]->loc, "unexpected '.%s' after statement(ADDRESS)",
+		     pp->comps.items[i + 1]->name);
+		return -1;
+	}
+	off = uelf_address_offset(files->items[0], addr, &why);
+	if (off < 0) {
+		diag("semantic", &pp->comps.items[i]->arg->loc, "%s", why);
+		return -1;
+	}
+	vec_push(&dp->symbols, xasprintf("0x%llx", (unsigned long long)addr));
+	vec_push(&dp->modules, files->items[0]);
+	vec_push(&dp->offsets, (uint64_t)off);
+	vec_push(&dp->uaddrs, addr);
+	dp->link_address = addr;
+	return 1;
+}
+
 static void warn_at_loc(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -399,6 +426,9 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 		vec_push(ctx->inputs, xstrdup(files.items[f]));
 	if (component_is(pp, i, "mark") || component_is(pp, i, "provider"))
 		return add_marks(pp, i, &files, dp);
+	if (component_is(pp, i, "statement") && pp->comps.items[i]->arg &&
+	    pp->comps.items[i]->arg->kind == EX_NUMBER)
+		return add_address(pp, i, &files, dp);
 	if (component_is(pp, i, "statement") && i + 1 == n)
 		return add_functions(pp, i, &files, dp, ctx);
 	if (!component_is(pp, i, "function"))
@@ -615,6 +645,8 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 			return dwarf_resolve_target_saving(ctx, file, dp->symbols.items[0], 1, dp->save_offset, e,
 							   quiet, &dp->entry_saves);
 		}
+		if (dp->link_address)	/* .statement(ADDR) */
+			return dwarf_resolve_target_pc(ctx, file, dp->link_address, e, quiet);
 		return dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], probe_offset(ctx, file, dp), e, quiet);
 	}
 	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !e->steps.len && !e->pretty &&
@@ -638,6 +670,8 @@ static char *point_name(const struct derived_probe *dp, int k)
 
 	if (m)
 		return xasprintf("process(\"%s\").provider(\"%s\").mark(\"%s\")", file, m->provider, m->name);
+	if (dp->link_address)
+		return xasprintf("process(\"%s\").statement(%s)", file, dp->symbols.items[k]);
 	if (dp->lines.len)
 		return xasprintf("process(\"%s\").statement(\"%s@%.*s:%d\")", file, dp->symbols.items[k],
 				 (int)strcspn(dp->wheres.items[k], ":"), dp->wheres.items[k], dp->lines.items[k]);
@@ -660,7 +694,7 @@ char *process_point_name(const struct derived_probe *dp, int k, const char *rele
 	if (with_variables && m)
 		for (int i = 0; i < m->nargs; i++)
 			sb_printf(&sb, " $arg%d:long", i + 1);
-	else if (with_variables && !dp->inlined)	/* (an inline site's are not its function's) */
+	else if (with_variables && !dp->inlined && !dp->link_address)	/* (a site's are not its function's) */
 		dwarf_list_params(&sb, &ctx, dp->modules.len ? dp->modules.items[k] : dp->module,
 				  dp->symbols.items[k], dp->is_return);
 	return sb_steal(&sb);

@@ -933,9 +933,10 @@ int dwarf_resolve_target_at(const struct probe_context *ctx, const char *module,
 	return resolve_target(ctx, module, function, 0, offset, e, quiet, NULL);
 }
 
-int dwarf_resolve_target_pc(const struct probe_context *ctx, uint64_t pc, struct expr *e, int quiet)
+int dwarf_resolve_target_pc(const struct probe_context *ctx, const char *module, uint64_t pc, struct expr *e,
+			    int quiet)
 {
-	return resolve_target(ctx, NULL, NULL, 0, pc, e, quiet, NULL);
+	return resolve_target(ctx, module, NULL, 0, pc, e, quiet, NULL);
 }
 
 static int resolve_target(const struct probe_context *ctx, const char *module, const char *function,

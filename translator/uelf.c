@@ -157,6 +157,21 @@ int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char *
 	return 0;
 }
 
+int64_t uelf_address_offset(const char *path, uint64_t addr, char **why)
+{
+	Elf *elf;
+	int fd;
+	int64_t off;
+
+	if (open_elf(path, &fd, &elf, why) < 0)
+		return -1;
+	off = uelf_file_offset(elf, addr);
+	close_elf(fd, elf);
+	if (off < 0)
+		*why = xasprintf("0x%llx is in no loaded part of %s", (unsigned long long)addr, path);
+	return off;
+}
+
 /* The dynamic section's strings of tag (DT_NEEDED, DT_RUNPATH...). */
 static void dynamic_strings(Elf *elf, GElf_Sxword tag, string_vec *out)
 {

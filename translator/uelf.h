@@ -36,5 +36,7 @@ int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char *
 /* The file offset of the link-time address addr, through elf's PT_LOAD
  * program headers; -1 if no segment's file data holds it. */
 int64_t uelf_file_offset(Elf *elf, uint64_t addr);
+/* The same for the file at path; -1 and *why (malloc'd) if none. */
+int64_t uelf_address_offset(const char *path, uint64_t addr, char **why);
 
 #endif
