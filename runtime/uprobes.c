@@ -103,10 +103,14 @@ static struct stp_uentry *stp_uentry_take(struct stp_uentries *pool, unsigned lo
 	return found;
 }
 
-/* The current thread's slot for the call whose return address was at sp
- * (freeing its slots of calls deeper than that, which never returned), or
- * NULL.  The caller frees it with stp_uentry_put. */
-static struct stp_uentry *stp_uentry_find(struct stp_uentries *pool, unsigned long sp)
+/*
+ * The current thread's slot: at a return, that of the call whose return
+ * address was at sp (freeing its slots of deeper calls, which never
+ * returned); past a prologue, its innermost call's (the lowest sp at or
+ * above sp).  NULL if none.  The caller frees a return's with
+ * stp_uentry_put.
+ */
+static struct stp_uentry *stp_uentry_mine(struct stp_uentries *pool, unsigned long sp, bool at_return)
 {
 	pid_t tid = task_pid_nr(current);
 	struct stp_uentry *e, *found = NULL;
@@ -118,28 +122,11 @@ static struct stp_uentry *stp_uentry_find(struct stp_uentries *pool, unsigned lo
 		e = stp_uentry_at(pool, i);
 		if (e->tid != tid || e->start_time != current->start_time)
 			continue;
-		if (e->sp == sp)
+		if (at_return && e->sp == sp)
 			found = e;
-		else if (e->sp < sp)
+		else if (at_return && e->sp < sp)
 			e->tid = 0;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
-	return found;
-}
-
-/* The current thread's innermost call (the lowest sp at or above sp). */
-static struct stp_uentry *stp_uentry_innermost(struct stp_uentries *pool, unsigned long sp)
-{
-	pid_t tid = task_pid_nr(current);
-	struct stp_uentry *e, *found = NULL;
-	unsigned long flags;
-	int i;
-
-	spin_lock_irqsave(&pool->lock, flags);
-	for (i = 0; i < STP_UENTRY_SLOTS; i++) {
-		e = stp_uentry_at(pool, i);
-		if (e->tid == tid && e->start_time == current->start_time && e->sp >= sp &&
-		    (!found || e->sp < found->sp))
+		else if (!at_return && e->sp >= sp && (!found || e->sp < found->sp))
 			found = e;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
@@ -206,7 +193,7 @@ static int stp_uprobe_save(struct uprobe_consumer *uc, struct pt_regs *regs)
 
 	if (!stp_uprobe_wanted(p))
 		return 0;
-	e = stp_uentry_innermost(p->uentries, user_stack_pointer(regs));
+	e = stp_uentry_mine(p->uentries, user_stack_pointer(regs), false);
 	if (e)
 		stp_probe_run_at(p, STP_SCRIPT_RUNNING, regs, p->entry_handler, e->saved, unit,
 				 instruction_pointer(regs) - p->usave_offset - p->uaddrs[unit]);
@@ -225,7 +212,7 @@ static int stp_uprobe_return(struct uprobe_consumer *uc, unsigned long func, str
 		return 0;
 	if (p->entry_handler) {
 		/* ret popped the return address: the call's sp is a word lower */
-		e = stp_uentry_find(p->uentries, user_stack_pointer(regs) - sizeof(long));
+		e = stp_uentry_mine(p->uentries, user_stack_pointer(regs) - sizeof(long), true);
 		if (!e) {
 			stp_skip();
 			return 0;
