@@ -52,7 +52,9 @@ static void stp_session_stop(void);
  * timer.profile), kprobes.c kernel.function, module().function and
  * kprobe.*, tracepoints.c kernel.trace, procfs.c procfs, perf.c perf.*,
  * uprobes.c process(...).function/.statement/.mark.
- * And symbols.c, for target variables in a module's static data.
+ * And symbols.c, for target variables in a module's static data;
+ * usymbols.c and ustack.c for user-space addresses and stacks (uaddr(),
+ * usymname(), ubacktrace()...).
  */
 #ifdef STP_NEED_TIMERS
 #include "timer.c"
@@ -81,6 +83,10 @@ static void stp_session_stop(void);
 #include "registers.c"
 #include "symbolize.c"
 #include "stack.c"
+#ifdef STP_NEED_USYMBOLS
+#include "usymbols.c"
+#include "ustack.c"
+#endif
 #include "process.c"
 #include "time.c"
 #include "text.c"

@@ -91,8 +91,48 @@ test_printed_stack() {
 	check_same "$name" "$WORK/pstack.want" "$WORK/pstack.masked" "$WORK/pstack.err"
 }
 
+# print_ubacktrace(), print_ustack(ubacktrace()) and sprint_ustack(ubacktrace())
+# print the same lines, whose addresses change with each run (ASLR): here
+# they are masked, and the three compared with each other and with the
+# call chain of uprog's factorial(3) (the C library's frames from -d).
+test_printed_ustack() {
+	local name="guest: print_ubacktrace and print_ustack" lines
+	selected "$name" || return
+	(cd testsuite/guest && "$STAP" --remote=qemu -c ./uprog-1.sh -D MAXSTRINGLEN=1024 \
+		-d /lib/x86_64-linux-gnu/libc.so.6 -e '
+		probe process("../uprog/uprog").function("factorial") {
+			if ($n != 1)
+				next
+			print_ubacktrace()
+			println("--")
+			print_ustack(ubacktrace())
+			println("--")
+			print(sprint_ustack(ubacktrace()))
+		}') >"$WORK/pustack.out" 2>"$WORK/pustack.err"
+	lines=$(sed -n '/^--$/q;p' "$WORK/pustack.out")
+	if [ -z "$lines" ] ||
+		[ "$(printf '%s\n--\n%s\n--\n%s\n' "$lines" "$lines" "$lines")" != "$(cat "$WORK/pustack.out")" ]; then
+		fail "$name" "the three differ: $(cat "$WORK/pustack.out" "$WORK/pustack.err")"
+		return
+	fi
+	sed -E "s/^ 0x[0-9a-f]{16} : / ADDR : /; s/[+]0x[0-9a-f]+\/0x[0-9a-f]+ /+OFF\/SIZE /; s|$ROOT/|ROOT/|" \
+		<<<"$lines" >"$WORK/pustack.masked"
+	cat >"$WORK/pustack.want" <<-'EOF'
+	 ADDR : factorial+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	 ADDR : factorial+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	 ADDR : factorial+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	 ADDR : iteration+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	 ADDR : main+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	 ADDR : __libc_start_call_main+OFF/SIZE [/usr/lib/x86_64-linux-gnu/libc.so.6]
+	 ADDR : __libc_start_main+OFF/SIZE [/usr/lib/x86_64-linux-gnu/libc.so.6]
+	 ADDR : _start+OFF/SIZE [ROOT/testsuite/uprog/uprog]
+	EOF
+	check_same "$name" "$WORK/pustack.want" "$WORK/pustack.masked" "$WORK/pustack.err"
+}
+
 address_tests() {
 	test_statement_address
 	test_absolute_address
 	test_printed_stack
+	test_printed_ustack
 }

@@ -245,6 +245,9 @@ static void add_options(EVP_MD_CTX *ctx, struct session *s)
 		add_string(ctx, "-d", s->trace_modules.items[i]);
 		add_file_stat(ctx, "-d", s->trace_modules.items[i]);
 	}
+	for (int i = 0; i < s->user_files.len; i++)	/* their own changes: cache.c's inputs */
+		add_string(ctx, "-d", s->user_files.items[i]);
+	add_int(ctx, "--ldd", s->ldd);
 	if (s->target_cmd) {	/* process probes without a path probe it */
 		char *program = uelf_command_program(s->target_cmd);
 

@@ -10,6 +10,7 @@
 #include "regex.h"
 #include "privilege.h"
 #include "probes.h"
+#include "usyms.h"
 
 #include <string.h>
 
@@ -1120,6 +1121,7 @@ static const struct runtime_part {
 	{ { ".kind = STP_PROBE_UPROBE" }, "STP_NEED_UPROBES", "uprobes" },
 	{ { ".kind = STP_PROBE_PROCESS_" }, "STP_NEED_PROCESS_EVENTS", "process.begin/.end/.thread/.syscall" },
 	{ { "#define STP_NMODULE_SYMBOLS" }, "STP_NEED_MODULE_SYMBOLS", "static data of modules" },
+	{ { "stp_usym_", "stp_ustack_" }, "STP_NEED_USYMBOLS", "user-space addresses and stacks" },
 };
 
 static int has_marker(const struct runtime_part *part, const char *body)
@@ -1245,6 +1247,7 @@ int pass3_emit(struct session *sess)
 		emit_probe(&em, s->probes.items[i]);
 		emit_lock_table(&em, s->probes.items[i]);
 	}
+	emit_user_symbols(&em);	/* when the code above uses them */
 	emit_probe_table(&em);
 	emit_script_init(&em);
 	emit_frame_size(&em);

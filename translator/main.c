@@ -7,6 +7,7 @@
 #include "privilege.h"
 #include "remote_qemu.h"
 #include "tracepoints.h"
+#include "usyms.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -48,7 +49,10 @@ static void usage(FILE *out)
 	      "  -D NAME=VALUE    define a C macro for the module (e.g. -D MAXACTION=10000)\n"
 	      "  -R DIR           runtime directory\n"
 	      "  -I DIR           additional tapset directory\n"
-	      "  -d MODULE        kernel.trace also sees the tracepoints of MODULE (a .ko path)\n"
+	      "  -d MODULE        kernel.trace also sees the tracepoints of MODULE (a .ko path);\n"
+	      "                   with a program or shared library: usymname() and ubacktrace()\n"
+	      "                   know its functions and unwind its frames\n"
+	      "  --ldd            the same for the libraries the probed programs (and -d's) need\n"
 	      "  -G NAME=VALUE    set the script's global NAME when the module loads\n"
 	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
 	      "  --dump-functions, --dump-probe-aliases\n"
@@ -160,7 +164,7 @@ static int parse_remote(struct session *s, const char *spec)
 
 enum {
 	OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES,
-	OPT_PRIVILEGE, OPT_UNPRIVILEGED, OPT_POISON_CACHE, OPT_CLEAN_CACHE,
+	OPT_PRIVILEGE, OPT_UNPRIVILEGED, OPT_POISON_CACHE, OPT_CLEAN_CACHE, OPT_LDD,
 };
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
@@ -246,6 +250,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "unprivileged", no_argument, NULL, OPT_UNPRIVILEGED },
 		{ "poison-cache", no_argument, NULL, OPT_POISON_CACHE },
 		{ "clean-cache", no_argument, NULL, OPT_CLEAN_CACHE },
+		{ "ldd", no_argument, NULL, OPT_LDD },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char shortopts[] = "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghVbs:S:FT:";
@@ -289,6 +294,12 @@ static int parse_options(struct session *s, int argc, char **argv)
 		case 'R': s->runtime_dir = optarg; break;
 		case 'I': vec_push(&s->tapset_dirs, optarg); break;
 		case 'd':
+			if (usyms_is_user_elf(optarg)) {	/* a program or library */
+				char *path = realpath(optarg, NULL);
+
+				vec_push(&s->user_files, path ? path : xstrdup(optarg));
+				break;
+			}
 			tracepoint_add_module(optarg);
 			vec_push(&s->trace_modules, optarg);
 			break;
@@ -340,6 +351,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		case OPT_UNPRIVILEGED: s->privilege = PRIV_STAPUSR; break;
 		case OPT_POISON_CACHE: s->poison_cache = 1; break;
 		case OPT_CLEAN_CACHE: s->clean_cache = 1; break;
+		case OPT_LDD: s->ldd = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);

@@ -42,6 +42,8 @@ struct session {
 	int flight_recorder;		/* -F: staprun -F */
 	int timeout_s;			/* -T SECONDS: a timer probe ends the script; 0: none */
 	string_vec trace_modules;	/* -d MODULE */
+	string_vec user_files;		/* -d FILE of a program or library: its symbols and CFI */
+	int ldd;			/* --ldd: also those of the libraries they need */
 	int poison_cache;		/* --poison-cache: build again, replacing the cached module */
 	int clean_cache;		/* --clean-cache: trim the cache to its limit now */
 
