@@ -77,6 +77,9 @@ static int stp_place_probes(void)
 {
 	int rc = 0;
 
+#ifdef STP_NEED_USYMBOLS
+	stp_usym_start();	/* before a probe can ask */
+#endif
 #ifdef STP_NEED_KPROBES
 	if (!rc)
 		rc = stp_for_each_probe_until(stp_kprobe_register, STP_PROBE_KPROBE);

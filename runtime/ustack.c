@@ -52,7 +52,7 @@ static __maybe_unused const struct stp_ufile *stp_uwalk_file(unsigned long ip, u
 		seen[i].start = vma->vm_start;
 		seen[i].end = vma->vm_end;
 		seen[i].pgoff = vma->vm_pgoff << PAGE_SHIFT;
-		seen[i].file = vma->vm_file && stp_usym_place_locked(ip, pl) ? pl->file : NULL;
+		seen[i].file = vma->vm_file && stp_usym_place_locked(ip, pl, false, false) ? pl->file : NULL;
 	}
 	v = &seen[i];
 	if (!v->file || !stp_usym_link(v->file, ip - v->start + v->pgoff, link))

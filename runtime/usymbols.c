@@ -9,17 +9,19 @@
  *
  * Probes run with interrupts off and must not sleep: the mm's lock is
  * only tried, and only where the interrupted code can hold none of the
- * locks that giving it back (a wake-up) or d_path() may take: in user
- * space, or in kernel code that ran with interrupts on and is not in the
- * middle of a rename.  Elsewhere, or when the lock is busy, an address
- * is "unknown".  (d_path() may also wait for mount_lock, which modules
- * can't look at: a kernel probe inside code that changes mounts had
- * better not ask.)
+ * locks that giving it back (a wake-up) may take: in user space, or in
+ * kernel code that ran with interrupts on.  Elsewhere, or when the lock
+ * is busy, an address is "unknown".  A mapping's file is matched with the
+ * embedded ones by device and inode (found at start), and its path comes
+ * from d_path() only in a hit in user space: a kernel probe may have
+ * interrupted the holder of mount_lock or rename_lock on this CPU, and
+ * there the path is read from the dentries under RCU instead.
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/fs.h>
 #include <linux/dcache.h>
+#include <linux/namei.h>
 #include <linux/sched/task_stack.h>
 
 /* A function of an embedded file, at its link-time address. */
@@ -49,8 +51,16 @@ struct stp_uframe {
 	s16 bp_off;
 };
 
+/* Which file an embedded one is on the running system, found when the
+ * script starts: a mapping's file is compared by these, not by path. */
+struct stp_ufile_id {
+	dev_t dev;
+	unsigned long ino;
+};
+
 struct stp_ufile {
 	const char *path;
+	struct stp_ufile_id *id;
 	const struct stp_useg *segs;
 	unsigned int nsegs;
 	const struct stp_usym *syms;	/* by address */
@@ -111,9 +121,7 @@ static __maybe_unused bool stp_usym_may_lock(const struct stp_context *c)
 		return false;
 	if (user_mode(regs))
 		return true;
-	/* d_path() waits for rename_lock after racing with a rename: not
-	 * where this CPU was in the middle of one */
-	return (regs->flags & X86_EFLAGS_IF) && !(raw_read_seqcount(&rename_lock.seqcount) & 1);
+	return regs->flags & X86_EFLAGS_IF;
 }
 
 static __maybe_unused bool stp_usym_lock(const struct stp_context *c)
@@ -126,15 +134,68 @@ static __maybe_unused void stp_usym_unlock(void)
 	mmap_read_unlock(current->mm);
 }
 
-/* The embedded file at path, or NULL. */
-static __maybe_unused const struct stp_ufile *stp_usym_file(const char *path)
+/* At start (process context): which file each embedded one is. */
+static __maybe_unused void stp_usym_start(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < stp_utables.nfiles; i++)
-		if (!strcmp(stp_utables.files[i].path, path))
+	for (i = 0; i < stp_utables.nfiles; i++) {
+		const struct stp_ufile *f = &stp_utables.files[i];
+		struct path path;
+
+		if (kern_path(f->path, LOOKUP_FOLLOW, &path))
+			continue;	/* not on this system: nothing maps it */
+		f->id->dev = d_inode(path.dentry)->i_sb->s_dev;
+		f->id->ino = d_inode(path.dentry)->i_ino;
+		path_put(&path);
+	}
+}
+
+/* The embedded file that file is, or NULL. */
+static __maybe_unused const struct stp_ufile *stp_usym_file(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	unsigned int i;
+
+	for (i = 0; i < stp_utables.nfiles; i++) {
+		const struct stp_ufile_id *id = stp_utables.files[i].id;
+
+		if (id->ino == inode->i_ino && id->dev == inode->i_sb->s_dev)
 			return &stp_utables.files[i];
+	}
 	return NULL;
+}
+
+/*
+ * A file's path without d_path(), whose locks (mount_lock, rename_lock) a
+ * kernel probe may have interrupted this CPU in holding: the names from
+ * its dentry up to its filesystem's root, under RCU.  A rename racing
+ * with us may garble the answer, never memory; a file of a filesystem
+ * mounted below / shows its path within that filesystem.
+ */
+static __maybe_unused void stp_usym_dentry_path(struct dentry *d, char *buf, size_t size)
+{
+	char *end = buf + size, *p = end - 1;
+	int depth;
+
+	*p = '\0';
+	rcu_read_lock();
+	for (depth = 0; depth < 64; depth++) {
+		struct dentry *parent = READ_ONCE(d->d_parent);
+		const char *name = (const char *)READ_ONCE(d->d_name.name);
+		size_t len = strnlen(name, NAME_MAX);
+
+		if (d == parent || len + 1 > (size_t)(p - buf))
+			break;
+		p -= len;
+		memcpy(p, name, len);
+		*--p = '/';
+		d = parent;
+	}
+	rcu_read_unlock();
+	if (!*p)
+		*--p = '/';
+	memmove(buf, p, end - p);
 }
 
 /* The link-time address of file offset off, through f's segments. */
@@ -151,8 +212,13 @@ static __maybe_unused bool stp_usym_link(const struct stp_ufile *f, unsigned lon
 	return false;
 }
 
-/* Where addr is, with the mm's lock held: false if in no file mapping. */
-static __maybe_unused bool stp_usym_place_locked(unsigned long addr, struct stp_uplace *pl)
+/*
+ * Where addr is, with the mm's lock held: false if in no file mapping.
+ * With want_path, pl->path says which file: d_path() only when the hit
+ * interrupted user space (no kernel lock of this CPU's can be held then).
+ */
+static __maybe_unused bool stp_usym_place_locked(unsigned long addr, struct stp_uplace *pl, bool want_path,
+						 bool user_hit)
 {
 	struct vm_area_struct *vma = find_vma(current->mm, addr);
 	unsigned long off;
@@ -160,18 +226,35 @@ static __maybe_unused bool stp_usym_place_locked(unsigned long addr, struct stp_
 
 	pl->file = NULL;
 	pl->mapped = false;
+	pl->path[0] = '\0';
 	if (!vma || vma->vm_start > addr || !vma->vm_file)
 		return false;
-	p = file_path(vma->vm_file, pl->path, sizeof(pl->path));
-	if (IS_ERR(p))
-		return false;
-	memmove(pl->path, p, strlen(p) + 1);
 	pl->mapped = true;
-	pl->file = stp_usym_file(pl->path);
+	pl->file = stp_usym_file(vma->vm_file);
 	off = addr - vma->vm_start + (vma->vm_pgoff << PAGE_SHIFT);
 	if (pl->file && !stp_usym_link(pl->file, off, &pl->link))
 		pl->file = NULL;
+	if (!want_path)
+		return true;
+	if (pl->file) {
+		strscpy(pl->path, pl->file->path, sizeof(pl->path));
+	} else if (user_hit) {
+		p = file_path(vma->vm_file, pl->path, sizeof(pl->path));
+		if (IS_ERR(p))
+			return false;
+		memmove(pl->path, p, strlen(p) + 1);
+	} else {
+		stp_usym_dentry_path(vma->vm_file->f_path.dentry, pl->path, sizeof(pl->path));
+	}
 	return true;
+}
+
+/* Whether this hit interrupted user space. */
+static __maybe_unused bool stp_usym_user_hit(const struct stp_context *c)
+{
+	struct pt_regs *regs = stp_real_regs(c);
+
+	return regs && user_mode(regs);
 }
 
 /* Where addr is (this CPU's buffer), or NULL if that is unknown. */
@@ -183,7 +266,7 @@ static __maybe_unused struct stp_uplace *stp_usym_place(const struct stp_context
 
 	if (!stp_usym_lock(c))
 		return NULL;
-	found = stp_usym_place_locked(addr, pl);
+	found = stp_usym_place_locked(addr, pl, true, stp_usym_user_hit(c));
 	stp_usym_unlock();
 	return found ? pl : NULL;
 }

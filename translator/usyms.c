@@ -326,7 +326,8 @@ static void emit_file_entry(struct emitter *em, int k, const struct ufile *f)
 {
 	char *path = quoted(f->path);
 
-	line(em, "\t{ .path = %s, .segs = stp_ufile_%d_segs, .nsegs = ARRAY_SIZE(stp_ufile_%d_segs),", path, k, k);
+	line(em, "\t{ .path = %s, .id = &stp_ufile_ids[%d],", path, k);
+	line(em, "\t  .segs = stp_ufile_%d_segs, .nsegs = ARRAY_SIZE(stp_ufile_%d_segs),", k, k);
 	if (f->syms.len)
 		line(em, "\t  .syms = stp_ufile_%d_syms, .nsyms = ARRAY_SIZE(stp_ufile_%d_syms),", k, k);
 	if (f->rows.len)
@@ -368,6 +369,7 @@ void emit_user_symbols(struct emitter *em)
 	for (int i = 0; i < files.len; i++)
 		emit_file(em, i, &files.items[i]);
 	if (files.len) {
+		line(em, "static struct stp_ufile_id stp_ufile_ids[%d];	/* found at start */", files.len);
 		line(em, "static const struct stp_ufile stp_ufiles[] = {");
 		for (int i = 0; i < files.len; i++)
 			emit_file_entry(em, i, &files.items[i]);
