@@ -130,9 +130,42 @@ test_printed_ustack() {
 	check_same "$name" "$WORK/pustack.want" "$WORK/pustack.masked" "$WORK/pustack.err"
 }
 
+# process("PATH").statement(ADDRESS).absolute: add_ints's address in the
+# -O2 program as nm shows it (a PIE: the process maps it elsewhere), its
+# parameters read there (in registers at the entry).
+test_process_statement_address() {
+	local name="guest: process.statement(ADDRESS).absolute with \$vars" prog=$ROOT/testsuite/uprog/uprog_O2 addr
+	selected "$name" || return
+	addr=0x$(nm "$prog" | awk '$3 == "add_ints" { print $1; exit }')
+	"$STAP" --remote=qemu -c "$prog --quiet 2" -e "
+		probe process(\"$prog\").statement($addr).absolute {
+			printf(\"add_ints(%d, %d)\n\", \$a, \$b)
+		}" >"$WORK/paddr.out" 2>"$WORK/paddr.err"
+	printf 'add_ints(1, 10)\nadd_ints(2, 20)\n' >"$WORK/paddr.want"
+	check_same "$name" "$WORK/paddr.want" "$WORK/paddr.out" "$WORK/paddr.err"
+}
+
+# stap -x PID: process probes in a process that was running (asleep)
+# before the script started; the script ends with it.
+test_process_attach() {
+	local name="guest: -x attaches process probes to a process started before" prog=$ROOT/testsuite/uprog/uprog pid
+	selected "$name" || return
+	pid=$("$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- sh -c "$prog --sleep 8 2 >/dev/null 2>&1 & echo \$!" \
+		2>"$WORK/attach.err")
+	"$STAP" --remote=qemu -x "$pid" -e "
+		probe process(\"$prog\").function(\"add_ints\") {
+			printf(\"add_ints(%d, %d) in %s\n\", \$a, \$b, pid() == target() ? \"the target\" : \"another\")
+		}
+		probe process.end { if (pid() == target()) exit() }" >"$WORK/attach.out" 2>>"$WORK/attach.err"
+	printf 'add_ints(1, 10) in the target\nadd_ints(2, 20) in the target\n' >"$WORK/attach.want"
+	check_same "$name" "$WORK/attach.want" "$WORK/attach.out" "$WORK/attach.err"
+}
+
 address_tests() {
 	test_statement_address
 	test_absolute_address
+	test_process_statement_address
+	test_process_attach
 	test_printed_stack
 	test_printed_ustack
 }
