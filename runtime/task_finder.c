@@ -16,6 +16,7 @@
  * - process.syscall/.return: each system call's entry and exit, in the
  *   target process (the -c/-x one) or, with a PATH, in processes running
  *   it, or in any process.
+ * process(PID) is each of these for that process alone.
  */
 #include <linux/binfmts.h>
 #include <linux/sched/signal.h>
@@ -61,6 +62,12 @@ static bool stp_program_matches(const struct stp_probe *p, struct file *file)
 		return false;
 	path = file_path(file, buf, sizeof(buf));
 	return !IS_ERR(path) && !strcmp(path, p->upaths[0]);
+}
+
+/* Whether p is for process tgid: process(PID) is for that one alone. */
+static bool stp_pid_wanted(const struct stp_probe *p, pid_t tgid)
+{
+	return !p->upid || tgid == p->upid;
 }
 
 /* Whether the current process runs p's program (any, without a PATH). */
@@ -138,7 +145,8 @@ static void stp_exec_hit(void *data, struct task_struct *task, pid_t old_pid, st
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
-		if (p->kind != STP_PROBE_PROCESS_BEGIN && p->kind != STP_PROBE_PROCESS_END)
+		if ((p->kind != STP_PROBE_PROCESS_BEGIN && p->kind != STP_PROBE_PROCESS_END) ||
+		    !stp_pid_wanted(p, task->tgid))
 			continue;
 		if (!stp_program_matches(p, bprm->file)) {
 			if (p->kind == STP_PROBE_PROCESS_END)
@@ -169,6 +177,8 @@ static void stp_fork_hit(void *data, struct task_struct *parent, struct task_str
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
+		if (!stp_pid_wanted(p, child->tgid))
+			continue;
 		if (p->kind == STP_PROBE_PROCESS_THREAD_BEGIN && stp_current_matches(p))
 			stp_track(&stp_beginning, child->pid, p);
 		else if (p->kind == STP_PROBE_PROCESS_THREAD_END && stp_current_matches(p))
@@ -193,7 +203,7 @@ static void stp_exit_hit(void *data, struct task_struct *task)
 
 		if (p->kind == STP_PROBE_PROCESS_THREAD_END && stp_untrack(&stp_ending, task->pid, p))
 			stp_probe_run_with(p, STP_SCRIPT_RUNNING, NULL, p->handler, NULL, 0);
-		else if (p->kind == STP_PROBE_PROCESS_END && last &&
+		else if (p->kind == STP_PROBE_PROCESS_END && last && stp_pid_wanted(p, task->tgid) &&
 			 (!p->upaths || stp_untrack(&stp_ending, task->tgid, p)))
 			stp_probe_run_with(p, STP_SCRIPT_RUNNING, NULL, p->handler, NULL, 0);
 	}
@@ -219,6 +229,8 @@ static void stp_run_pending_begins(void)
 /* Whether a system call probe is for the current process. */
 static bool stp_syscall_wanted(const struct stp_probe *p)
 {
+	if (p->upid)
+		return current->tgid == p->upid;
 	if (p->upaths)
 		return stp_current_matches(p);
 	return !stp_target || current->tgid == stp_target;
@@ -286,7 +298,7 @@ static void stp_track_running(const struct stp_probe *p)
 	for_each_process(t) {
 		struct file *exe = NULL;
 
-		if (t->flags & PF_KTHREAD)
+		if ((t->flags & PF_KTHREAD) || !stp_pid_wanted(p, t->tgid))
 			continue;
 		task_lock(t);	/* t->mm stays while we look */
 		if (t->mm)

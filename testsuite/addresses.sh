@@ -161,11 +161,27 @@ test_process_attach() {
 	check_same "$name" "$WORK/attach.want" "$WORK/attach.out" "$WORK/attach.err"
 }
 
+# process(PID): the program a process of the (persistent) guest runs,
+# found there when the script is translated, probed in that process alone
+# (the same program runs in another process meanwhile).
+test_process_pid() {
+	local name="guest: process(PID) probes one running process" prog=$ROOT/testsuite/uprog/uprog pid
+	selected "$name" || return
+	pid=$("$ROOT/guest/stap-qemu" run "$GUEST_DIR" -- sh -c \
+		"$prog --sleep 8 2 >/dev/null 2>&1 & $prog --sleep 8 3 >/dev/null 2>&1 & echo \$!" 2>"$WORK/ppid.err")
+	"$STAP" --remote=qemu -e "
+		probe process($pid).function(\"add_ints\") { printf(\"add_ints(%d, %d)\n\", \$a, \$b) }
+		probe process($pid).end { exit() }" >"$WORK/ppid.out" 2>>"$WORK/ppid.err"
+	printf 'add_ints(1, 10)\nadd_ints(2, 20)\nadd_ints(3, 30)\n' >"$WORK/ppid.want"
+	check_same "$name" "$WORK/ppid.want" "$WORK/ppid.out" "$WORK/ppid.err"
+}
+
 address_tests() {
 	test_statement_address
 	test_absolute_address
 	test_process_statement_address
 	test_process_attach
+	test_process_pid
 	test_printed_stack
 	test_printed_ustack
 }

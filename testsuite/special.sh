@@ -384,6 +384,14 @@ process(\"$ROOT/testsuite/uprog/uprog\").provider(\"uprog\").mark(\"mixed\")
 process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_name\").return
 process(\"$ROOT/testsuite/uprog/libuprog.so\").function(\"lib_scale\").return" ] && pass "$name" || fail "$name" "$out"
 	fi
+	name="cli: process(PID) with --remote=qemu needs a persistent guest"
+	if selected "$name"; then
+		out=$(env -u STAP_QEMU_GUEST "$STAP" --remote=qemu -p2 -e 'probe process(5).function("x") {}' 2>&1)
+		[ "$out" = 'semantic error: process(5): with --remote=qemu, a process can be named only in a persistent guest (STAP_QEMU_GUEST): name the program, process("PATH"), and the process with -x at <input>:1:15
+    probe process(5).function("x") {}
+                  ^
+Pass 2: analysis failed.' ] && pass "$name" || fail "$name" "$out"
+	fi
 	name="cli: -L lists process points with their variables; FUNC@FILE:LINE and .statement"
 	if selected "$name"; then
 		out=$("$STAP" -L 'process("testsuite/uprog/uprog").function("*@uprog.c:36")' 2>&1

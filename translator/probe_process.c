@@ -17,6 +17,7 @@
 
 #include "dwarf.h"
 #include "sdt.h"
+#include "target_process.h"
 #include "uelf.h"
 
 #include <fnmatch.h>
@@ -32,6 +33,27 @@ static const char usage[] =
 	"process(\"PATH\")[.provider(\"P\")].mark(\"NAME\"), optionally with .library(\"LIB\") after "
 	"process(...)";
 
+/* process(PID): the program the process runs on the machine the module
+ * will run on, and only that process (dp->upid). */
+static char *pid_program(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
+{
+	struct probe_component *c = pp->comps.items[0];
+	char *program, *why = NULL;
+
+	if (c->arg->num <= 0 || c->arg->num > INT32_MAX) {
+		diag("semantic", &c->arg->loc, "process(%lld): not a process id", (long long)c->arg->num);
+		return NULL;
+	}
+	program = target_process_program(ctx->remote, (long)c->arg->num, &why);
+	if (!program) {
+		diag("semantic", &c->arg->loc, "process(%lld): %s", (long long)c->arg->num, why);
+		free(why);
+		return NULL;
+	}
+	dp->upid = (int)c->arg->num;
+	return program;
+}
+
 /* The program of process("NAME"), or of process without a name: -c's,
  * whose process alone it is then about (dp->utarget); NULL (reported) if
  * there is none. */
@@ -40,11 +62,8 @@ static char *point_program(struct probe_point *pp, struct derived_probe *dp, con
 	struct probe_component *c = pp->comps.items[0];
 	char *program;
 
-	if (c->arg && c->arg->kind != EX_STRING) {
-		diag("semantic", &c->loc, "process(PID) is not supported yet: name the program, as in "
-		     "process(\"/usr/bin/ls\"), or run it with -c and leave the name out");
-		return NULL;
-	}
+	if (c->arg && c->arg->kind == EX_NUMBER)
+		return pid_program(pp, dp, ctx);
 	if (!c->arg) {
 		if (!ctx->target_cmd) {
 			diag("semantic", &c->loc, "process without a program probes the program of -c CMD: use -c, or "
@@ -389,17 +408,18 @@ static int process_event_of(const struct probe_point *pp)
 /* process.begin/.end, .thread.begin/.end, .syscall[.return], without a
  * program (any process; the target's for .syscall if there is one) or
  * with process("PATH"). */
-static int resolve_process_event(struct probe_point *pp, struct derived_probe *dp, int event)
+static int resolve_process_event(struct probe_point *pp, struct derived_probe *dp, int event,
+				 const struct probe_context *ctx)
 {
 	struct probe_component *c = pp->comps.items[0];
 
 	if (c->arg) {
-		char *program = c->arg->kind == EX_STRING ? uelf_find_program(c->arg->str) : NULL;
+		char *program = c->arg->kind == EX_STRING ? uelf_find_program(c->arg->str) :
+				pid_program(pp, dp, ctx);
 
 		if (!program) {
-			diag("semantic", &c->loc, c->arg->kind == EX_STRING ? "process(\"%s\"): no such program" :
-			     "process(PID).%s is not supported yet", c->arg->kind == EX_STRING ? c->arg->str :
-			     pp->comps.items[1]->name);
+			if (c->arg->kind == EX_STRING)
+				diag("semantic", &c->loc, "process(\"%s\"): no such program", c->arg->str);
 			return -1;
 		}
 		vec_push(&dp->modules, program);
@@ -416,7 +436,7 @@ static int resolve_process(struct probe_point *pp, struct derived_probe *dp, con
 	if (!component_is(pp, 0, "process"))
 		return 0;
 	if (process_event_of(pp))
-		return resolve_process_event(pp, dp, process_event_of(pp));
+		return resolve_process_event(pp, dp, process_event_of(pp), ctx);
 	if (n == 2 && !pp->comps.items[0]->arg && strpbrk(pp->comps.items[1]->name, "*?["))
 		return 0;	/* process.* : the fixed points (-l) */
 	i = point_files(pp, dp, ctx, &files);
@@ -491,6 +511,8 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 		sb_printf(sb, ".kind = STP_PROBE_%s", process_events[dp->process_event].kind);
 		if (dp->modules.len)
 			sb_printf(sb, ", .upaths = dp_%d_upaths", dp->index);
+		if (dp->upid)
+			sb_printf(sb, ", .upid = %d", dp->upid);
 		return;
 	}
 	sb_printf(sb, ".kind = STP_PROBE_UPROBE, .upaths = dp_%d_upaths, .uoffsets = dp_%d_uoffsets, "
@@ -501,6 +523,8 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 		sb_printf(sb, ", .urefctrs = dp_%d_urefctrs", dp->index);
 	if (dp->utarget)
 		sb_add(sb, ", .utarget = true");
+	if (dp->upid)
+		sb_printf(sb, ", .upid = %d", dp->upid);
 	emit_entry_fields(sb, dp);
 	if (dp->entry_saves.len && dp->save_offset)
 		sb_printf(sb, ", .usave_offset = 0x%llx", (unsigned long long)dp->save_offset);

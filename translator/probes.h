@@ -47,6 +47,7 @@ struct derived_probe {
 	VEC(const struct sdt_marker *) marks;	/* .mark: each one's marker */
 	int process_event;	/* process.begin, .end...: see enum process_event; modules: its program */
 	int utarget;		/* process without a path: hits only in target() */
+	int upid;		/* process(PID): hits only in that process */
 	int index;
 };
 
@@ -70,6 +71,7 @@ struct probe_context {
 	 * and the only file whose static data @var can find (stp_ubias()). */
 	const char *user_image;
 	const char *target_cmd;	/* -c: process probes without a path probe its program */
+	const char *remote;	/* --remote=...: where process(PID) is looked for; NULL: here */
 };
 
 struct provider {
