@@ -94,7 +94,6 @@ int64_t uelf_file_offset(Elf *elf, uint64_t addr)
 	return -1;
 }
 
-/* The section of type (SHT_SYMTAB, SHT_DYNSYM, SHT_DYNAMIC), or NULL. */
 static Elf_Scn *section_of_type(Elf *elf, GElf_Word type, GElf_Shdr *sh)
 {
 	Elf_Scn *scn = NULL;
@@ -103,6 +102,30 @@ static Elf_Scn *section_of_type(Elf *elf, GElf_Word type, GElf_Shdr *sh)
 		if (gelf_getshdr(scn, sh) && sh->sh_type == type)
 			return scn;
 	return NULL;
+}
+
+int uelf_each_function(Elf *elf, GElf_Word type, void (*fn)(void *arg, const GElf_Sym *sym, const char *name),
+		       void *arg)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section_of_type(elf, type, &sh);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	int n = 0;
+
+	for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+		GElf_Sym sym;
+		const char *name;
+
+		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		name = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		fn(arg, &sym, name);
+		n++;
+	}
+	return n;
 }
 
 static int by_name(const void *a, const void *b)
@@ -121,37 +144,34 @@ static int seen_address(const ufunc_vec *v, uint64_t addr)
 	return 0;
 }
 
+struct function_match {
+	Elf *elf;
+	const char *pattern;
+	ufunc_vec *out;
+};
+
+static void add_matching_function(void *arg, const GElf_Sym *sym, const char *name)
+{
+	struct function_match *m = arg;
+	int64_t off;
+
+	if (fnmatch(m->pattern, name, 0) || seen_address(m->out, sym->st_value))
+		return;
+	off = uelf_file_offset(m->elf, sym->st_value);
+	if (off >= 0)
+		vec_push(m->out, ((struct ufunc){ xstrdup(name), sym->st_value, (uint64_t)off }));
+}
+
 int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char **why)
 {
-	GElf_Shdr sh;
-	Elf_Scn *scn;
-	Elf_Data *data;
-	Elf *elf;
+	struct function_match m = { NULL, pattern, out };
 	int fd;
 
-	if (open_elf(path, &fd, &elf, why) < 0)
+	if (open_elf(path, &fd, &m.elf, why) < 0)
 		return -1;
-	scn = section_of_type(elf, SHT_SYMTAB, &sh);
-	if (!scn)
-		scn = section_of_type(elf, SHT_DYNSYM, &sh);
-	data = scn ? elf_getdata(scn, NULL) : NULL;
-	for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-		GElf_Sym sym;
-		const char *name;
-		int64_t off;
-
-		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		name = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (!name || !*name || fnmatch(pattern, name, 0) || seen_address(out, sym.st_value))
-			continue;
-		off = uelf_file_offset(elf, sym.st_value);
-		if (off < 0)
-			continue;
-		vec_push(out, ((struct ufunc){ xstrdup(name), sym.st_value, (uint64_t)off }));
-	}
-	close_elf(fd, elf);
+	if (!uelf_each_function(m.elf, SHT_SYMTAB, add_matching_function, &m))
+		uelf_each_function(m.elf, SHT_DYNSYM, add_matching_function, &m);
+	close_elf(fd, m.elf);
 	if (out->len)
 		qsort(out->items, out->len, sizeof(*out->items), by_name);
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "util.h"
 
+#include <gelf.h>
 #include <libelf.h>
 #include <stdint.h>
 
@@ -33,6 +34,10 @@ int uelf_find_libraries(const char *program, const char *lib, string_vec *out, c
  * glob), from .symtab, else .dynsym; one per address.  -1 and *why
  * (malloc'd) if it is not an ELF file we can probe. */
 int uelf_functions(const char *path, const char *pattern, ufunc_vec *out, char **why);
+/* fn(arg, sym, name) for each defined, named function of elf's symbol
+ * table of type (SHT_SYMTAB or SHT_DYNSYM); how many there were. */
+int uelf_each_function(Elf *elf, GElf_Word type, void (*fn)(void *arg, const GElf_Sym *sym, const char *name),
+		       void *arg);
 /* The file offset of the link-time address addr, through elf's PT_LOAD
  * program headers; -1 if no segment's file data holds it. */
 int64_t uelf_file_offset(Elf *elf, uint64_t addr);

@@ -114,42 +114,21 @@ static void collect_files(const struct session *s, string_vec *files)
 	}
 }
 
-static Elf_Scn *section_of_type(Elf *elf, GElf_Word type, GElf_Shdr *sh)
+static void add_function(void *arg, const GElf_Sym *sym, const char *name)
 {
-	Elf_Scn *scn = NULL;
+	static const int rank[] = { [STB_LOCAL] = 0, [STB_GLOBAL] = 2, [STB_WEAK] = 1 };
+	int bind = GELF_ST_BIND(sym->st_info);
 
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, sh) && sh->sh_type == type)
-			return scn;
-	return NULL;
+	/* a debug file's names carry their versions: memcpy@@GLIBC_2.14 */
+	vec_push((usym_vec *)arg, ((struct usym){ sym->st_value, sym->st_size, xstrndup(name, strcspn(name, "@")),
+						 bind <= STB_WEAK ? rank[bind] : 0 }));
 }
 
 /* The functions of elf's symbol table of type (SHT_SYMTAB, SHT_DYNSYM);
  * 0 if it has none. */
 static int read_functions(Elf *elf, GElf_Word type, usym_vec *out)
 {
-	static const int rank[] = { [STB_LOCAL] = 0, [STB_GLOBAL] = 2, [STB_WEAK] = 1 };
-	GElf_Shdr sh;
-	Elf_Scn *scn = section_of_type(elf, type, &sh);
-	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
-
-	for (size_t i = 0; data && sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
-		GElf_Sym sym;
-		const char *name;
-		int bind;
-
-		if (!gelf_getsym(data, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		name = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (!name || !*name)
-			continue;
-		bind = GELF_ST_BIND(sym.st_info);
-		/* a debug file's names carry their versions: memcpy@@GLIBC_2.14 */
-		vec_push(out, ((struct usym){ sym.st_value, sym.st_size, xstrndup(name, strcspn(name, "@")),
-					      bind <= STB_WEAK ? rank[bind] : 0 }));
-	}
-	return out->len > 0;
+	return uelf_each_function(elf, type, add_function, out) > 0;
 }
 
 /* The separate debug file of elf, by its build-id, if installed. */
