@@ -138,10 +138,8 @@ static void stp_exec_hit(void *data, struct task_struct *task, pid_t old_pid, st
 {
 	size_t i;
 
-#ifdef STP_MYPROC_ONLY
-	if (!stp_is_myproc())
+	if (!stp_current_allowed())
 		return;
-#endif
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
@@ -170,10 +168,8 @@ static void stp_fork_hit(void *data, struct task_struct *parent, struct task_str
 
 	if (child->tgid != parent->tgid)
 		return;		/* a new process: process.begin comes at its exec */
-#ifdef STP_MYPROC_ONLY
-	if (!stp_is_myproc())
+	if (!stp_current_allowed())
 		return;
-#endif
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
@@ -194,10 +190,8 @@ static void stp_exit_hit(void *data, struct task_struct *task)
 	stp_untrack(&stp_beginning, task->pid, NULL);	/* never got to begin */
 	if (last)
 		stp_untrack(&stp_beginning, task->tgid, NULL);
-#ifdef STP_MYPROC_ONLY
-	if (!stp_is_myproc())
+	if (!stp_current_allowed())
 		return;
-#endif
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];
 
@@ -240,10 +234,8 @@ static void stp_syscall_hit(enum stp_probe_kind kind, struct pt_regs *regs)
 {
 	size_t i;
 
-#ifdef STP_MYPROC_ONLY
-	if (!stp_is_myproc())
+	if (!stp_current_allowed())
 		return;
-#endif
 	stp_run_pending_begins();
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
 		const struct stp_probe *p = &stp_probes[i];

@@ -68,6 +68,17 @@ static __maybe_unused bool stp_is_myproc(void)
 	return uid_eq(current_uid(), uid) && uid_eq(current_euid(), uid);
 }
 
+/* Whether process probes may fire in the current task: any, or for a
+ * stapusr module only the loader's own. */
+static __maybe_unused bool stp_current_allowed(void)
+{
+#ifdef STP_MYPROC_ONLY
+	return stp_is_myproc();
+#else
+	return true;
+#endif
+}
+
 #define STP_BUFSIZE_MAX_MB 4095
 #define STP_RELAY_MAX_SUBBUFS 64
 

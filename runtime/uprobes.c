@@ -141,10 +141,8 @@ static void stp_uentry_put(struct stp_uentry *e)
 /* Whether this hit is in a process the probe is for (and may see). */
 static bool stp_uprobe_wanted(const struct stp_probe *p)
 {
-#ifdef STP_MYPROC_ONLY
-	if (!stp_is_myproc())
+	if (!stp_current_allowed())
 		return false;
-#endif
 	if (p->utarget && task_tgid_nr(current) != stp_target)
 		return false;
 	return !p->upid || task_tgid_nr(current) == p->upid;
