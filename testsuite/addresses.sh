@@ -146,7 +146,8 @@ test_process_statement_address() {
 }
 
 # stap -x PID: process probes in a process that was running (asleep)
-# before the script started; the script ends with it.
+# before the script started, also without a path (-x's program); the
+# script ends with it.
 test_process_attach() {
 	local name="guest: -x attaches process probes to a process started before" prog=$ROOT/testsuite/uprog/uprog pid
 	selected "$name" || return
@@ -156,8 +157,10 @@ test_process_attach() {
 		probe process(\"$prog\").function(\"add_ints\") {
 			printf(\"add_ints(%d, %d) in %s\n\", \$a, \$b, pid() == target() ? \"the target\" : \"another\")
 		}
+		probe process.function(\"str_len\") { printf(\"str_len(\\\"%s\\\")\n\", user_string(\$s)) }
 		probe process.end { if (pid() == target()) exit() }" >"$WORK/attach.out" 2>>"$WORK/attach.err"
-	printf 'add_ints(1, 10) in the target\nadd_ints(2, 20) in the target\n' >"$WORK/attach.want"
+	printf '%s\n' 'add_ints(1, 10) in the target' 'str_len("hello 1")' 'add_ints(2, 20) in the target' \
+		'str_len("hello 2")' >"$WORK/attach.want"
 	check_same "$name" "$WORK/attach.want" "$WORK/attach.out" "$WORK/attach.err"
 }
 

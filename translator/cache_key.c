@@ -4,6 +4,7 @@
 #include "cache.h"
 #include "ksyms.h"
 #include "session.h"
+#include "target_process.h"
 #include "uelf.h"
 
 #include <fcntl.h>
@@ -226,9 +227,9 @@ static void add_settings(EVP_MD_CTX *ctx, struct session *s)
 	}
 }
 
-/* Options that reach passes 2 to 4.  Not here: -o, -x, -s, -S, -F, -v,
- * -k, and of -c only its program: they only change how pass 5 runs the
- * module. */
+/* Options that reach passes 2 to 4.  Not here: -o, -s, -S, -F, -v, -k,
+ * and of -c (or -x, for a script about processes) only its program: they
+ * only change how pass 5 runs the module. */
 static void add_options(EVP_MD_CTX *ctx, struct session *s)
 {
 	add_string(ctx, "module name", s->module_name);
@@ -253,6 +254,12 @@ static void add_options(EVP_MD_CTX *ctx, struct session *s)
 
 		add_string(ctx, "-c program", program ? program : "none");
 		free(program);
+	} else if (s->target_pid && strstr(s->script_source->text, "process")) {	/* or -x's */
+		char *why = NULL, *program = target_process_program(s->remote, s->target_pid, &why);
+
+		add_string(ctx, "-x program", program ? program : "none");
+		free(program);
+		free(why);
 	}
 }
 

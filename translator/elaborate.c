@@ -425,7 +425,8 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 {
 	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
 				      .guru = el->sess->guru_mode, .inputs = &el->sess->inputs,
-				      .target_cmd = el->sess->target_cmd, .remote = el->sess->remote };
+				      .target_cmd = el->sess->target_cmd, .remote = el->sess->remote,
+				      .target_pid = el->sess->target_pid };
 	struct derived_probe *dp = el->func ? NULL : el->dp;
 
 	for (int i = 0; i < e->steps.len; i++)
@@ -925,7 +926,8 @@ static void resolve_probes(struct elab *el, int from)
 	struct script *s = el->s;
 	struct probe_context ctx = { .release = el->sess->release, .verbose = el->sess->verbose,
 				      .guru = el->sess->guru_mode, .inputs = &el->sess->inputs,
-				      .target_cmd = el->sess->target_cmd, .remote = el->sess->remote };
+				      .target_cmd = el->sess->target_cmd, .remote = el->sess->remote,
+				      .target_pid = el->sess->target_pid };
 
 	for (int i = from; i < s->probes.len; i++) {
 		struct probe *p = s->probes.items[i];

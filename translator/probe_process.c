@@ -54,9 +54,9 @@ static char *pid_program(struct probe_point *pp, struct derived_probe *dp, const
 	return program;
 }
 
-/* The program of process("NAME"), or of process without a name: -c's,
- * whose process alone it is then about (dp->utarget); NULL (reported) if
- * there is none. */
+/* The program of process("NAME"), or of process without a name: -c's
+ * (or -x's), whose process alone it is then about (dp->utarget); NULL
+ * (reported) if there is none. */
 static char *point_program(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	struct probe_component *c = pp->comps.items[0];
@@ -64,10 +64,21 @@ static char *point_program(struct probe_point *pp, struct derived_probe *dp, con
 
 	if (c->arg && c->arg->kind == EX_NUMBER)
 		return pid_program(pp, dp, ctx);
+	if (!c->arg && ctx->target_pid && !ctx->target_cmd) {
+		char *why = NULL;
+
+		program = target_process_program(ctx->remote, ctx->target_pid, &why);
+		if (!program) {
+			diag("semantic", &c->loc, "process: the program of -x %ld: %s", ctx->target_pid, why);
+			free(why);
+		}
+		dp->utarget = 1;
+		return program;
+	}
 	if (!c->arg) {
 		if (!ctx->target_cmd) {
-			diag("semantic", &c->loc, "process without a program probes the program of -c CMD: use -c, or "
-			     "name it, as in process(\"/usr/bin/ls\")");
+			diag("semantic", &c->loc, "process without a program probes the program of -c CMD or -x PID: "
+			     "use one, or name it, as in process(\"/usr/bin/ls\")");
 			return NULL;
 		}
 		program = uelf_command_program(ctx->target_cmd);

@@ -71,6 +71,7 @@ struct probe_context {
 	 * and the only file whose static data @var can find (stp_ubias()). */
 	const char *user_image;
 	const char *target_cmd;	/* -c: process probes without a path probe its program */
+	long target_pid;	/* -x: or that process's */
 	const char *remote;	/* --remote=...: where process(PID) is looked for; NULL: here */
 };
 
