@@ -21,7 +21,7 @@ enum stp_probe_kind {
 	STP_PROBE_PROCFS,
 	STP_PROBE_PERF,
 	STP_PROBE_UPROBE,
-	STP_PROBE_PROCESS_BEGIN,	/* process.begin: after an exec */
+	STP_PROBE_PROCESS_BEGIN,	/* process.begin: after an exec (the process kinds last) */
 	STP_PROBE_PROCESS_END,		/* process.end: its last thread's exit */
 	STP_PROBE_PROCESS_THREAD_BEGIN,	/* process.thread.begin: a new thread, in it */
 	STP_PROBE_PROCESS_THREAD_END,	/* process.thread.end: its exit */
@@ -78,6 +78,8 @@ struct stp_probe {
 	int nuprobes;
 	pid_t upid;			/* uprobes: process(PID): only that process; 0: any */
 	bool utarget;			/* uprobes: process without a path: only target() */
+	dev_t udev;			/* process.* with a PATH: its file, found at start */
+	unsigned long uino;		/* (0: not found then; compare paths) */
 	struct stp_uprobe *uprobes;	/* uprobes: nuprobes of them, while registered */
 	struct stp_uentries *uentries;	/* uretprobes with @entry: the calls' saved values */
 	loff_t usave_offset;		/* uretprobes with @entry: where past the entry they are read */

@@ -19,6 +19,7 @@
  * process(PID) is each of these for that process alone.
  */
 #include <linux/binfmts.h>
+#include <linux/namei.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/tracepoint.h>
@@ -50,7 +51,9 @@ static DEFINE_SPINLOCK(stp_tracked_lock);
 
 static struct tracepoint *stp_tp_exec, *stp_tp_exit, *stp_tp_fork, *stp_tp_sys_enter, *stp_tp_sys_exit;
 
-/* Whether file is the program p is for (any, without a PATH). */
+/* Whether file is the program p is for (any, without a PATH): the file
+ * found at start, by device and inode (no d_path() on the hot path of
+ * the system call probes), else by path (a program made since). */
 static bool stp_program_matches(const struct stp_probe *p, struct file *file)
 {
 	char buf[256];
@@ -60,8 +63,27 @@ static bool stp_program_matches(const struct stp_probe *p, struct file *file)
 		return true;
 	if (!file)
 		return false;
+	if (p->uino)
+		return file_inode(file)->i_ino == p->uino && file_inode(file)->i_sb->s_dev == p->udev;
 	path = file_path(file, buf, sizeof(buf));
 	return !IS_ERR(path) && !strcmp(path, p->upaths[0]);
+}
+
+/* At start (process context): the file of each probe's PATH. */
+static void stp_find_programs(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stp_probes); i++) {
+		struct stp_probe *p = &stp_probes[i];
+		struct path path;
+
+		if (p->kind < STP_PROBE_PROCESS_BEGIN || !p->upaths || kern_path(p->upaths[0], LOOKUP_FOLLOW, &path))
+			continue;
+		p->udev = d_inode(path.dentry)->i_sb->s_dev;
+		p->uino = d_inode(path.dentry)->i_ino;
+		path_put(&path);
+	}
 }
 
 /* Whether p is for process tgid: process(PID) is for that one alone. */
@@ -361,6 +383,7 @@ static int stp_task_finder_start(void)
 			return -ENOENT;
 		}
 	}
+	stp_find_programs();
 	for (i = 0; i < ARRAY_SIZE(stp_probes); i++)
 		if ((stp_probes[i].kind == STP_PROBE_PROCESS_END && stp_probes[i].upaths) ||
 		    stp_probes[i].kind == STP_PROBE_PROCESS_BEGIN || stp_probes[i].kind == STP_PROBE_PROCESS_THREAD_END)
