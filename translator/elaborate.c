@@ -345,10 +345,14 @@ static int literal_number(const struct expr *e, int64_t *v)
  * s keeps, so they take a global and literal bounds. */
 static void note_histogram(struct expr *e)
 {
-	struct expr *arg = e->args.items[0];
-	struct symbol *g = arg->sym;
+	struct expr *arg;
+	struct symbol *g;
 	int64_t v[3];
 
+	if (e->args.len != e->builtin->min_args)
+		return;	/* resolve_call said how many it takes */
+	arg = e->args.items[0];
+	g = arg->sym;
 	if ((arg->kind != EX_VAR && arg->kind != EX_INDEX) || !g || g->kind != SYM_GLOBAL) {
 		sem_error(&arg->loc, "%s takes a global statistic or an element of an array of them",
 			 e->name);
