@@ -248,6 +248,23 @@ cache_input_tests() {
 	fi
 }
 
+# process("NAME") is the first NAME in $PATH: another $PATH may find
+# another program, so it is in the key of a script about processes.
+cache_path_tests() {
+	local name="cache: \$PATH is in the key of a process script (process(\"NAME\") is found through it)"
+	local script='probe process("uprog").function("add_ints") {}' how=""
+	selected "$name" || return
+	mkdir -p "$WORK/path1" "$WORK/path2"
+	cp testsuite/uprog/uprog "$WORK/path1/uprog"
+	cp testsuite/uprog/uprog_nopie "$WORK/path2/uprog"
+	PATH="$WORK/path1:$PATH" cache_stap -v -e "$script" && built && how=built
+	PATH="$WORK/path1:$PATH" cache_stap -v -e "$script" && used_cache && how="$how,hit"
+	PATH="$WORK/path2:$PATH" cache_stap -v -e "$script" && built && how="$how,built"
+	PATH="$WORK/path1:$PATH" cache_stap -v -e 'probe begin { exit() }' &&
+		PATH="$WORK/path2:$PATH" cache_stap -v -e 'probe begin { exit() }' && used_cache && how="$how,other scripts hit"
+	if [ "$how" = "built,hit,built,other scripts hit" ]; then pass "$name"; else fail "$name" "$how: $(cat "$WORK/c.err")"; fi
+}
+
 cache_tests() {
 	selected "cache:" || return
 	CACHE_HOME="$WORK/cache-home"
@@ -259,4 +276,5 @@ cache_tests() {
 	cache_limit_tests
 	cache_misc_tests
 	cache_input_tests
+	cache_path_tests
 }

@@ -227,9 +227,10 @@ static void add_settings(EVP_MD_CTX *ctx, struct session *s)
 	}
 }
 
-/* Options that reach passes 2 to 4.  Not here: -o, -s, -S, -F, -v, -k,
- * and of -c (or -x, for a script about processes) only its program: they
- * only change how pass 5 runs the module. */
+/* Options that reach passes 2 to 4 (and $PATH, for a script about
+ * processes).  Not here: -o, -s, -S, -F, -v, -k, and of -c (or -x, for a
+ * script about processes) only its program: they only change how pass 5
+ * runs the module. */
 static void add_options(EVP_MD_CTX *ctx, struct session *s)
 {
 	add_string(ctx, "module name", s->module_name);
@@ -249,6 +250,8 @@ static void add_options(EVP_MD_CTX *ctx, struct session *s)
 	for (int i = 0; i < s->user_files.len; i++)	/* their own changes: cache.c's inputs */
 		add_string(ctx, "-d", s->user_files.items[i]);
 	add_int(ctx, "--ldd", s->ldd);
+	if (strstr(s->script_source->text, "process"))	/* process("NAME") is found through it */
+		add_string(ctx, "$PATH", getenv("PATH") ? getenv("PATH") : "unset");
 	if (s->target_cmd) {	/* process probes without a path probe it */
 		char *program = uelf_command_program(s->target_cmd);
 
