@@ -13,7 +13,7 @@ ROOT=$(dirname "$BENCH")
 
 DATA=$WORK/gdata
 LOOP=$WORK/getppid_loop
-PROBES="none empty count map stat printf"
+PROBES="none empty count map stat printf uprobe uretprobe"
 EXPECTED_HITS=$((LOOP_CALLS / 10 + LOOP_CALLS / 5 * 5))	# warm-up and 5 chunks
 mkdir -p "$DATA" "$WORK/cwd"
 cd "$WORK/cwd" || exit 1
@@ -27,6 +27,8 @@ label() {
 	map) echo 'm[pid(), cpu()]++ (two-key map)' ;;
 	stat) echo 's <<< 1 (statistic)' ;;
 	printf) echo 'printf a line (-o file, -s 32)' ;;
+	uprobe) echo 'uprobe on libc syscall(): n++' ;;
+	uretprobe) echo 'uretprobe on its return: n++' ;;
 	esac
 }
 
@@ -58,7 +60,7 @@ probe_header() {
 	echo "   bench/getppid_loop.c: $LOOP_CALLS getppid() calls per run (syscall(SYS_getppid)) after"
 	echo "   $((LOOP_CALLS / 10)) untimed, in 5 chunks timed with CLOCK_MONOTONIC in the guest (the median chunk);"
 	echo "   every hit counted (no pid filter); median of $RUNS runs, cases interleaved, one guest boot;"
-	echo "   probe point: ${POINT:-(none found)}"
+	echo "   probe point: ${POINT:-(none found)}; the uprobe rows: process(LOOP).function(\"syscall\")[.return]"
 	[ -z "${POINT_NOTE:-}" ] || echo "   ($POINT_NOTE)"
 	row case ns/call "added ns/hit" "x bare call" "hits/run"
 }
@@ -103,11 +105,12 @@ problems() {
 }
 
 run_probe() {
-	local c=$1 out=$WORK/last.out opts=() ns hits bad
+	local c=$1 out=$WORK/last.out opts=() arg=$FUNC ns hits bad
 	rm -f "$WORK/printf.out" "$WORK/loop.out"
 	[ "$c" = printf ] && opts=(-s 32 -o "$WORK/printf.out") out=$WORK/printf.out
+	case $c in uprobe | uretprobe) arg=$LOOP ;; esac	# user-space probes: @1 is the program
 	if ! measure "$DATA/$c.raw" "$STAP" --remote=qemu --remote-timeout=600 "${opts[@]}" \
-		-c "$LOOP $LOOP_CALLS $WORK/loop.out" "$BENCH/probe-$c.stp" "$FUNC"; then
+		-c "$LOOP $LOOP_CALLS $WORK/loop.out" "$BENCH/probe-$c.stp" "$arg"; then
 		record "$c" 1 - - "$(first_error "$WORK/last.err")"
 		return
 	fi
