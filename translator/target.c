@@ -573,7 +573,8 @@ static void set_pretty_access(struct expr *e, struct strbuf *code)
 
 /* ---- variables ---- */
 
-/* $return's value: in rax when a .return probe runs. */
+/* $return's value: in rax when a .return probe runs (a register, so guru
+ * mode can change what the caller gets: fault injection). */
 static int return_value(struct tquery *q, struct tvalue *v)
 {
 	if (!q->is_return) {
@@ -585,7 +586,7 @@ static int return_value(struct tquery *q, struct tvalue *v)
 		fail(q, &q->e->loc, "$return: the function returns nothing");
 		return -1;
 	}
-	v->kind = DWARF_LOC_VALUE;
+	v->kind = DWARF_LOC_REGISTER;
 	v->c = xstrdup("c->regs->ax");
 	return 0;
 }
