@@ -86,6 +86,7 @@ struct expr {
 	int addr_of;		/* EX_TARGET: &$var */
 	struct target_access *access;	/* EX_TARGET, after pass 2 */
 	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
+	int entry_slot;		/* @entry(expression): its place in dp->entry_exprs, plus 1 */
 	struct regex_program *regex;	/* =~ and !~: the compiled pattern */
 	int regex_id;			/* pass 3: its C name, regex_N */
 };

@@ -69,12 +69,18 @@ static struct symbol *lookup_var(struct elab *el, struct expr *e)
 			return sym;
 	} else {
 		sym = find_in(el->probe->locals.items, el->probe->locals.len, e->name);
+		if (sym && el->entry)
+			sem_error(&e->loc, "@entry's expression is evaluated at the call, before the handler runs: "
+				  "it can't use the handler's variable '%s'", e->name);
 		if (sym)
 			return sym;
 	}
 	sym = find_global(el, e->name, e->loc.src);
 	if (sym)
 		return sym;
+	if (el->entry && !el->func)
+		sem_error(&e->loc, "@entry's expression is evaluated at the call, before the handler runs: "
+			  "it can't use the handler's variable '%s'", e->name);
 	/* A name that is neither global nor a parameter is a new local. */
 	sym = xcalloc(1, sizeof(*sym));
 	sym->kind = SYM_LOCAL;
@@ -433,6 +439,7 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 				      .target_pid = el->sess->target_pid };
 	struct derived_probe *dp = el->func ? NULL : el->dp;
 
+	ctx.at_entry = el->entry != NULL;
 	for (int i = 0; i < e->steps.len; i++)
 		resolve_expr(el, e->steps.items[i]->index, 0);
 	if (!strcmp(e->op, "@entry") && e->args.items[0]->kind == EX_TARGET)
@@ -455,11 +462,47 @@ static int try_target(struct elab *el, struct expr *e, int quiet)
 	return 0;
 }
 
+/* @entry($var...): a number the provider reads at the call itself. */
+static int is_plain_target(const struct expr *e)
+{
+	return e->kind == EX_TARGET && !strcmp(e->op, "$") && !e->pretty && strncmp(e->name, "$$", 2);
+}
+
+/* @entry(expression) of any other kind: the probe's entry handler
+ * evaluates it at the call, target variables as they are there, and
+ * saves its value for the return (layout_entry_exprs places it). */
+static void resolve_entry_expr(struct elab *el, struct expr *e)
+{
+	struct derived_probe *dp = el->func ? NULL : el->dp;
+
+	if (!dp || !dp->is_return) {
+		sem_error(&e->loc, "@entry is only available in .return probes");
+		return;
+	}
+	el->entry = e;
+	resolve_expr(el, e->args.items[0], 0);
+	el->entry = NULL;
+	vec_push(&dp->entry_exprs, e);
+	e->entry_slot = dp->entry_exprs.len;
+	e->access = xcalloc(1, sizeof(*e->access));
+}
+
 /* Target variables need a probe point with debug information; the
  * begin, end and timer probes have none.  @defined() is how a script
  * asks: it becomes 1 or 0 here. */
 static void resolve_target(struct elab *el, struct expr *e)
 {
+	if (!strcmp(e->op, "@entry") && el->entry) {
+		sem_error(&e->loc, "@entry inside @entry: the outer one is evaluated at the call already");
+		return;
+	}
+	if (!strcmp(e->op, "@entry") && !is_plain_target(e->args.items[0])) {
+		if (!el->sess->dump)
+			resolve_entry_expr(el, e);
+		else
+			resolve_expr(el, e->args.items[0], 0);
+		return;
+	}
 	if (!strcmp(e->op, "@defined")) {
 		struct expr *arg = e->args.items[0];
 
@@ -1243,6 +1286,8 @@ int pass2_elaborate(struct session *sess)
 		return -1;
 	elide_unused(&el);
 	warn_never_written(&el);
+	for (int i = 0; i < sess->script.derived.len; i++)
+		layout_entry_exprs(sess->script.derived.items[i]);
 	compute_lock_sets(&sess->script);
 	sess->script.module_symbols = dwarf_module_symbols();
 	return 0;

@@ -19,6 +19,7 @@ struct elab {
 	int report;		/* final round: report mismatches */
 	VEC(const struct source *) taken_files;	/* library files in the script */
 	int pure_write;		/* the next variable is assigned, not read */
+	struct expr *entry;	/* the @entry(expression) being resolved, if any */
 	/* privilege checks (privilege.c) */
 	struct expr *user_call;		/* the user's call that led into the library */
 	const struct expr *refused_call;	/* ... already reported as refused */

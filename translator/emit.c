@@ -785,12 +785,11 @@ static void emit_frame_struct(struct emitter *em, const char *name, struct symbo
 	line(em, "%s", "");
 }
 
-/* Emits the body into a separate buffer first: the frame struct, which
- * must come before it, needs the number of temporaries. */
-static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
+/* A frame's code goes into a separate buffer first: the frame struct,
+ * which must come before it, needs the number of temporaries. */
+static struct strbuf begin_frame_code(struct emitter *em)
 {
 	struct strbuf saved = em->out;
-	char *text;
 
 	memset(&em->out, 0, sizeof(em->out));
 	em->ntmp = 0;
@@ -800,6 +799,23 @@ static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
 	em->uses_regex = 0;
 	em->error_label = "out";
 	em->depth = 1;
+	return saved;
+}
+
+static char *end_frame_code(struct emitter *em, struct strbuf saved)
+{
+	char *text;
+
+	em->depth = 0;
+	text = sb_steal(&em->out);
+	em->out = saved;
+	return text;
+}
+
+static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
+{
+	struct strbuf saved = begin_frame_code(em);
+
 	if (cond) {
 		char *c = emit_expr(em, cond);
 
@@ -808,10 +824,7 @@ static char *emit_body(struct emitter *em, struct stmt *body, struct expr *cond)
 		free(c);
 	}
 	emit_block_body(em, body, 0);
-	em->depth = 0;
-	text = sb_steal(&em->out);
-	em->out = saved;
-	return text;
+	return end_frame_code(em, saved);
 }
 
 static void emit_function_signature(struct emitter *em, struct function *f, int declaration)
@@ -934,6 +947,42 @@ static void emit_probe(struct emitter *em, struct probe *p)
 	free(name);
 }
 
+/* The entry handler's part for @entry(expression)s (the rest is
+ * emit_entry_saves'): each expression evaluated at the call, its value
+ * stored where layout_entry_exprs put it for the return. */
+static void emit_entry_exprs(struct emitter *em, struct derived_probe *dp)
+{
+	char *name = xasprintf("dp_%d_entry_exprs", dp->index);
+	struct strbuf saved = begin_frame_code(em);
+	char *body;
+
+	for (int i = 0; i < dp->entry_exprs.len; i++) {
+		struct expr *e = dp->entry_exprs.items[i];
+		char *value = emit_expr(em, e->args.items[0]);
+
+		if (e->type == TYPE_STRING)
+			line(em, "stp_strcpy(%s, %s);", e->access->read, value);
+		else
+			line(em, "%s = %s;", e->access->read, value);
+		free(value);
+	}
+	body = end_frame_code(em, saved);
+	emit_frame_struct(em, name, NULL, 0, em->ntmp);
+	line(em, "/* @entry(...) of probe %s, evaluated at the call */", dp->point->text);
+	line(em, "static void %s(struct stp_context *c)", name);
+	line(em, "{");
+	line(em, "\tstruct %s_locals *l = stp_frame_push(c, sizeof(*l), NULL);", name);
+	line(em, "%s", "");
+	line(em, "\tif (!l)");
+	line(em, "\t\treturn;");
+	sb_add(&em->out, body);
+	emit_out_label(em);
+	line(em, "}");
+	line(em, "%s", "");
+	free(body);
+	free(name);
+}
+
 static int writes_global(const struct probe *p, const struct symbol *g)
 {
 	for (int i = 0; i < p->writes.len; i++)
@@ -1049,6 +1098,9 @@ static void emit_frame_size(struct emitter *em)
 	line(em, "\tchar none;");
 	for (int i = 0; i < s->probes.len; i++)
 		line(em, "\tstruct probe_%d_locals probe_%d;", i, i);
+	for (int i = 0; i < s->derived.len; i++)
+		if (s->derived.items[i]->entry_exprs.len)
+			line(em, "\tstruct dp_%d_entry_exprs_locals dp_%d_entry;", i, i);
 	line(em, "};");
 	for (int i = 0; i < s->functions.len; i++) {
 		if (!s->functions.items[i]->used)
@@ -1247,6 +1299,9 @@ int pass3_emit(struct session *sess)
 		emit_probe(&em, s->probes.items[i]);
 		emit_lock_table(&em, s->probes.items[i]);
 	}
+	for (int i = 0; i < s->derived.len; i++)
+		if (s->derived.items[i]->entry_exprs.len)
+			emit_entry_exprs(&em, s->derived.items[i]);
 	emit_user_symbols(&em);	/* when the code above uses them */
 	emit_probe_table(&em);
 	emit_script_init(&em);

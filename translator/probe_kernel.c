@@ -554,6 +554,8 @@ static int kernel_function_target(struct derived_probe *dp, struct expr *e, cons
 		return 0;
 	if (dp->offsets.len)
 		return dwarf_resolve_target_at(ctx, dp->module, dp->symbols.items[0], dp->offsets.items[0], e, quiet);
+	if (ctx->at_entry)	/* @entry(expression): the entry handler reads it */
+		return dwarf_resolve_target(ctx, dp->module, dp->symbols.items[0], 0, e, quiet);
 	return dwarf_resolve_target_saving(ctx, dp->module, dp->symbols.items[0], dp->is_return, 0, e, quiet,
 					   &dp->entry_saves);
 }

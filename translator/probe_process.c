@@ -537,7 +537,7 @@ static void emit_process_fields(struct strbuf *sb, const struct derived_probe *d
 	if (dp->upid)
 		sb_printf(sb, ", .upid = %d", dp->upid);
 	emit_entry_fields(sb, dp);
-	if (dp->entry_saves.len && dp->save_offset)
+	if (dp->entry_size && dp->save_offset)
 		sb_printf(sb, ", .usave_offset = 0x%llx", (unsigned long long)dp->save_offset);
 }
 
@@ -677,6 +677,9 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 	if (dwarf_image(ctx->release, file, &why)) {
 		if (dp->is_return) {	/* @entry and parameters: saved at the call */
 			dp->save_offset = body_offset(ctx, file, dp->symbols.items[0], 0);
+			if (ctx->at_entry)	/* @entry(expression): the entry handler reads it */
+				return dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], dp->save_offset, e,
+							       quiet);
 			return dwarf_resolve_target_saving(ctx, file, dp->symbols.items[0], 1, dp->save_offset, e,
 							   quiet, &dp->entry_saves);
 		}

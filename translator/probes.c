@@ -98,23 +98,51 @@ int function_file_matches(const char *pattern, const char *path)
 	return 0;
 }
 
+/*
+ * What the entry handler saves: an int64_t for each of entry_saves, then
+ * one for each @entry(expression) that is a number, then a string of
+ * MAXSTRINGLEN bytes for each that is a string; the return handler reads
+ * them there.
+ */
+void layout_entry_exprs(struct derived_probe *dp)
+{
+	int longs = dp->entry_saves.len, strings = 0;
+
+	for (int i = 0; i < dp->entry_exprs.len; i++)
+		longs += dp->entry_exprs.items[i]->access->type != TYPE_STRING;
+	for (int i = 0, k = dp->entry_saves.len; i < dp->entry_exprs.len; i++) {
+		struct target_access *a = dp->entry_exprs.items[i]->access;
+
+		if (a->type == TYPE_STRING)
+			a->read = xasprintf("((char *)c->entry_data + %d * sizeof(int64_t) + %d * MAXSTRINGLEN)",
+					    longs, strings++);
+		else
+			a->read = xasprintf("((int64_t *)c->entry_data)[%d]", k++);
+	}
+	if (strings)
+		dp->entry_size = xasprintf("%d * sizeof(int64_t) + %d * MAXSTRINGLEN", longs, strings);
+	else if (longs)
+		dp->entry_size = xasprintf("%d * sizeof(int64_t)", longs);
+}
+
 void emit_entry_saves(struct strbuf *sb, const struct derived_probe *dp)
 {
-	if (!dp->entry_saves.len)
+	if (!dp->entry_size)
 		return;
 	sb_printf(sb, "\n\n/* @entry: what the .return probe needs of the entry */\n"
 		  "static void dp_%d_entry(struct stp_context *c)\n{\n\tint64_t *saved = c->entry_data;\n\n",
 		  dp->index);
 	for (int i = 0; i < dp->entry_saves.len; i++)
 		sb_printf(sb, "\tsaved[%d] = %s;\n", i, dp->entry_saves.items[i]);
+	if (dp->entry_exprs.len)
+		sb_printf(sb, "\tdp_%d_entry_exprs(c);\n", dp->index);
 	sb_add(sb, "}");
 }
 
 void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp)
 {
-	if (dp->entry_saves.len)
-		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %d * sizeof(int64_t)", dp->index,
-			  dp->entry_saves.len);
+	if (dp->entry_size)
+		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %s", dp->index, dp->entry_size);
 }
 
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)

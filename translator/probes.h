@@ -25,6 +25,10 @@ struct derived_probe {
 	int is_return;		/* kprobes: .return */
 	int wildcard;		/* kprobes: from a pattern, so some may fail */
 	string_vec entry_saves;	/* .return probes: C for the values @entry saves */
+	/* .return probes: @entry(expression) nodes whose expression the entry
+	 * handler evaluates (after entry_saves); laid out by layout_entry_exprs */
+	VEC(struct expr *) entry_exprs;
+	char *entry_size;	/* C: the bytes saved at the entry, or NULL */
 	uint64_t save_offset;	/* uretprobes: where past the entry they are read */
 	VEC(uint64_t) offsets;	/* kernel.statement, .inline: bytes into each symbol */
 	VEC(int) lines;		/* kernel.statement: each one's source line */
@@ -73,6 +77,7 @@ struct probe_context {
 	const char *target_cmd;	/* -c: process probes without a path probe its program */
 	long target_pid;	/* -x: or that process's */
 	const char *remote;	/* --remote=...: where process(PID) is looked for; NULL: here */
+	int at_entry;		/* resolving @entry(expression) of a .return probe: as at the call */
 };
 
 struct provider {
@@ -119,6 +124,9 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp);
 /* .return probes with @entry (kernel and process): the function that
  * saves dp->entry_saves at the call, and the table fields naming it. */
 void emit_entry_saves(struct strbuf *sb, const struct derived_probe *dp);
+/* After type inference: where each @entry(expression)'s value is saved
+ * (its access->read), and dp->entry_size. */
+void layout_entry_exprs(struct derived_probe *dp);
 void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp);
 
 /* For -l/-L (probe_tracepoint.c): kernel.trace("SYSTEM:NAME") for the

@@ -218,6 +218,12 @@ static enum type infer(struct elab *el, struct expr *e)
 				expect(el, e->steps.items[i]->index, TYPE_LONG);
 		if (!strcmp(e->op, "@cast"))
 			expect(el, e->args.items[0], TYPE_LONG);
+		if (!strcmp(e->op, "@entry") && (e->entry_slot || !e->access)) {
+			t = infer(el, e->args.items[0]);	/* @entry(expression) */
+			if (e->access)
+				e->access->type = t;
+			break;
+		}
 		t = e->access ? e->access->type : TYPE_LONG;	/* else reported in pass 2 */
 		break;
 	case EX_CALL: t = infer_call(el, e); break;
