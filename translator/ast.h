@@ -175,17 +175,19 @@ struct probe_point {
 	int sufficient;		/* trailing '!': if it resolves, skip the rest */
 };
 
+typedef VEC(struct probe_point *) point_vec;
+
 /* probe NAME = POINTS { prologue }  or  probe NAME += POINTS { epilogue } */
 struct probe_alias {
 	struct probe_point *name;
-	VEC(struct probe_point *) points;
+	point_vec points;
 	struct stmt *body;
 	int epilogue;
 	struct loc loc;
 };
 
 struct probe {
-	VEC(struct probe_point *) points;
+	point_vec points;
 	struct expr *cond;	/* probe POINT if (cond) { ... }, or NULL */
 	struct stmt *body;
 	VEC(struct symbol *) locals;

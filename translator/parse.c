@@ -939,22 +939,81 @@ static char *probe_point_text(const struct probe_point *pp)
 	return sb_steal(&sb);
 }
 
-static struct probe_point *parse_probe_point(struct parser *ps)
+/* Every point of heads followed by every point of tails (their
+ * components; the points themselves are only lists of them here). */
+static point_vec point_product(const point_vec *heads, const point_vec *tails)
 {
-	struct probe_point *pp = xcalloc(1, sizeof(*pp));
+	point_vec out = {0};
 
-	pp->loc = ps->tok.loc;
+	for (int i = 0; i < heads->len; i++)
+		for (int j = 0; j < tails->len; j++) {
+			struct probe_point *pp = xcalloc(1, sizeof(*pp));
+
+			for (int k = 0; k < heads->items[i]->comps.len; k++)
+				vec_push(&pp->comps, heads->items[i]->comps.items[k]);
+			for (int k = 0; k < tails->items[j]->comps.len; k++)
+				vec_push(&pp->comps, tails->items[j]->comps.items[k]);
+			vec_push(&out, pp);
+		}
+	return out;
+}
+
+/* COMPONENT(.COMPONENT)*, where a component may be {ALTERNATIVE,...}
+ * and each alternative such a list again (brace expansion: the points
+ * of syscall.{read,write}.return are syscall.read.return and
+ * syscall.write.return), appended to out. */
+static void parse_point_alternatives(struct parser *ps, point_vec *out)
+{
+	point_vec so_far = {0};
+
+	vec_push(&so_far, xcalloc(1, sizeof(struct probe_point)));
 	do {
-		vec_push(&pp->comps, parse_component(ps));
+		point_vec part = {0}, next;
+
+		if (accept_op(ps, "{")) {
+			do {
+				parse_point_alternatives(ps, &part);
+			} while (accept_op(ps, ","));
+			expect_op(ps, "}");
+		} else {
+			vec_push(&part, xcalloc(1, sizeof(struct probe_point)));
+			vec_push(&part.items[0]->comps, parse_component(ps));
+		}
+		next = point_product(&so_far, &part);
+		free(so_far.items);
+		free(part.items);
+		so_far = next;
 	} while (accept_op(ps, "."));
+	for (int i = 0; i < so_far.len; i++)
+		vec_push(out, so_far.items[i]);
+	free(so_far.items);
+}
+
+/* One probe point as written, appended to points: several if it has
+ * braces. */
+static void parse_probe_point(struct parser *ps, point_vec *out)
+{
+	point_vec mine = {0};
+	struct loc loc = ps->tok.loc;
+	int optional = 0, sufficient = 0;
+
+	parse_point_alternatives(ps, &mine);
 	if (accept_op(ps, "?")) {
-		pp->optional = 1;
+		optional = 1;
 	} else if (accept_op(ps, "!")) {
-		pp->optional = 1;
-		pp->sufficient = 1;
+		optional = 1;
+		sufficient = 1;
 	}
-	pp->text = probe_point_text(pp);
-	return pp;
+	for (int i = 0; i < mine.len; i++) {
+		struct probe_point *pp = mine.items[i];
+
+		pp->loc = loc;
+		pp->optional = optional;
+		pp->sufficient = sufficient;
+		pp->text = probe_point_text(pp);
+		vec_push(out, pp);
+	}
+	free(mine.items);
 }
 
 /* probe NAME = POINTS { prologue } / probe NAME += POINTS { epilogue };
@@ -972,7 +1031,7 @@ static void parse_alias(struct parser *ps, struct probe *p)
 		error_at(ps, &ps->tok, "an alias name can't be optional");
 	advance(ps);
 	do {
-		vec_push(&a->points, parse_probe_point(ps));
+		parse_probe_point(ps, &a->points);
 	} while (accept_op(ps, ","));
 	a->body = parse_block(ps);
 	vec_push(&ps->script->aliases, a);
@@ -985,7 +1044,7 @@ static void parse_probe(struct parser *ps)
 	p->loc = ps->tok.loc;
 	advance(ps);
 	do {
-		vec_push(&p->points, parse_probe_point(ps));
+		parse_probe_point(ps, &p->points);
 	} while (accept_op(ps, ","));
 	if (is_op(&ps->tok, "=") || is_op(&ps->tok, "+=")) {
 		parse_alias(ps, p);
