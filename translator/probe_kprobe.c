@@ -152,9 +152,30 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
 	emit_entry_fields(sb, dp);
 }
 
+/* Without debug information a kprobe knows one target variable: $return
+ * of a .return probe, the number the function left in rax (the tapset's
+ * syscall.*.return aliases are such probes).  Guru mode may change it. */
+static int kprobe_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx, int quiet)
+{
+	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !ctx->at_entry &&
+	    !e->steps.len && !e->pretty && !e->addr_of) {
+		e->access = xcalloc(1, sizeof(*e->access));
+		e->access->type = TYPE_LONG;
+		e->access->read = xstrdup("(int64_t)c->regs->ax");
+		e->access->write = xstrdup("(c->regs->ax = (unsigned long)%V)");
+		e->access->write_needs_guru = 1;
+		return 1;
+	}
+	if (!quiet)
+		diag("semantic", &e->loc, "target variable %s is not available in %s (no debug information: a kprobe "
+		     "has only $return, as a number, in .return)", e->name, dp->point->text);
+	return quiet ? 0 : -1;
+}
+
 const struct provider kprobe_provider = {
 	.name = "kprobe",
 	.resolve = resolve_kprobe,
+	.resolve_target = kprobe_target,
 	.emit_decls = emit_kprobe_decls,
 	.emit_fields = emit_kprobe_fields,
 };
