@@ -123,12 +123,13 @@ static void stp_request_exit(void)
 		stp_ctl_send(STP_MSG_EXIT_REQUEST, NULL, 0);
 }
 
-/* exit() from a script. */
-static __maybe_unused void stp_exit(void)
+/* exit() from a script; 0 where a script uses it as a value (x && exit()). */
+static __maybe_unused int64_t stp_exit(void)
 {
 	atomic_cmpxchg(&stp_script_state, STP_SCRIPT_STARTING, STP_SCRIPT_EXITING);
 	atomic_cmpxchg(&stp_script_state, STP_SCRIPT_RUNNING, STP_SCRIPT_EXITING);
 	stp_request_exit();
+	return 0;
 }
 
 static __maybe_unused void stp_warn(const char *msg)

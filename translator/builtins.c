@@ -14,7 +14,7 @@ static const struct builtin builtins[] = {
 	{ "printdln", BI_PRINTDLN, TYPE_VOID, 2, -1, TYPE_UNKNOWN },
 	{ "sprintd", BI_SPRINTD, TYPE_STRING, 2, -1, TYPE_UNKNOWN },
 	{ "matched", BI_MATCHED, TYPE_STRING, 1, 1, TYPE_LONG },
-	{ "exit", BI_EXIT, TYPE_VOID, 0, 0, TYPE_UNKNOWN },
+	{ "exit", BI_EXIT, TYPE_LONG, 0, 0, TYPE_UNKNOWN },	/* 0, as a value (cond && exit()) */
 	{ "error", BI_ERROR, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "warn", BI_WARN, TYPE_VOID, 1, 1, TYPE_STRING },
 	{ "target", BI_TARGET, TYPE_LONG, 0, 0, TYPE_UNKNOWN },
