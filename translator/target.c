@@ -751,12 +751,22 @@ static int list_vars(struct tquery *q, const char *which, const char *near)
 	return 0;
 }
 
-/* $$return: "return=0x..." in a .return probe. */
+/* $$return: "return=0x..." in a .return probe; "" when the function
+ * returns nothing (as SystemTap: $return alone is an error there). */
 static int list_return(struct tquery *q)
 {
 	struct tvalue v = {0};
 	struct strbuf code = {0};
 
+	if (q->is_return) {
+		set_type_of(&v, &q->fn);
+		if (v.is_void) {
+			sb_add(&code, "");
+			set_pretty_access(q->e, &code);
+			free(code.buf);
+			return 0;
+		}
+	}
 	if (return_value(q, &v) != 0)
 		return -1;
 	sb_add(&code, "stp_pretty_add(stp_b, \"return=\"); ");
