@@ -166,8 +166,11 @@ static void print_target(struct strbuf *sb, const struct expr *e)
 {
 	if (e->addr_of)
 		sb_addc(sb, '&');
-	sb_add(sb, e->name);
-	if (e->name[0] == '@') {
+	if (!strcmp(e->op, "@autocast"))	/* var->member */
+		print_expr(sb, e->args.items[0]);
+	else
+		sb_add(sb, e->name);
+	if (e->name[0] == '@' && strcmp(e->op, "@autocast")) {
 		sb_addc(sb, '(');
 		for (int i = 0; i < e->args.len; i++) {
 			if (i)

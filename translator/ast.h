@@ -47,6 +47,11 @@ struct target_access {
 	char *write;		/* C statement that stores %V; NULL: read-only */
 	char *append;		/* C statement that appends %V ('.='); NULL: '=' only */
 	int write_needs_guru;	/* the kernel's own data: only with -g */
+	/* A pointer to a type the debug information knows: what p->member
+	 * follows after p = this value (autocast).  pointee_die 0: none. */
+	const void *pointee_image;	/* a struct dwarf_image */
+	uint64_t pointee_die;		/* the pointed-to type's DIE offset */
+	char *pointee_name;		/* and its name, as @cast would say it */
 };
 
 struct symbol;
@@ -87,6 +92,7 @@ struct expr {
 	struct target_access *access;	/* EX_TARGET, after pass 2 */
 	int tmp;		/* pass 3: temporary slot for a string value, or -1 */
 	int entry_slot;		/* @entry(expression): its place in dp->entry_exprs, plus 1 */
+	const struct target_access *autocast;	/* @cast made of p->member: p's pointee */
 	struct regex_program *regex;	/* =~ and !~: the compiled pattern */
 	int regex_id;			/* pass 3: its C name, regex_N */
 };
@@ -142,6 +148,10 @@ struct symbol {
 	int used;
 	int is_read, is_written;	/* globals: by the script, for warnings */
 	int set_by_option;	/* -G NAME=VALUE */
+	/* p = $ptr: the typed pointer p->member follows (autocast); mixed:
+	 * assigned pointers to different types */
+	const struct target_access *autocast;
+	int autocast_mixed;
 	/* arrays */
 	int is_array;
 	int nkeys;		/* 0 until the first use decides */

@@ -242,6 +242,11 @@ int dwarf_function(struct dwarf_image *im, const char *name, Dwarf_Die *fn)
 	return found && dwarf_offdie(im->dw, found->die, fn) ? 0 : -1;
 }
 
+int dwarf_die_at(struct dwarf_image *im, uint64_t offset, Dwarf_Die *die)
+{
+	return dwarf_offdie(im->dw, offset, die) ? 0 : -1;
+}
+
 int dwarf_function_at(struct dwarf_image *im, uint64_t pc, Dwarf_Die *fn)
 {
 	Dwarf_Addr bias;

@@ -74,6 +74,8 @@ char *dwarf_type_name(Dwarf_Die *die);
  * in this unit, from elsewhere in the image: 0, or -1. */
 int dwarf_complete_type(struct dwarf_image *im, Dwarf_Die *type);
 
+/* The DIE at offset (dwarf_dieoffset) of the image: 0, or -1. */
+int dwarf_die_at(struct dwarf_image *im, uint64_t offset, Dwarf_Die *die);
 /* A type by name (struct, union, typedef, base or enum): 0, or -1. */
 int dwarf_find_type(struct dwarf_image *im, const char *name, Dwarf_Die *type);
 /* A global variable by name (of file, if not NULL), and its symbol's

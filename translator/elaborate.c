@@ -487,11 +487,69 @@ static void resolve_entry_expr(struct elab *el, struct expr *e)
 	e->access = xcalloc(1, sizeof(*e->access));
 }
 
+/* x = $ptr, or = another variable holding one: what x->member follows
+ * later (autocast).  Pointers to two types leave x without one. */
+static void note_autocast(struct expr *assign)
+{
+	struct expr *lhs = assign->lhs, *rhs = assign->rhs;
+	struct symbol *sym = lhs->sym;
+	const struct target_access *t = NULL;
+
+	if (strcmp(assign->op, "=") || lhs->kind != EX_VAR || !sym)
+		return;
+	if (rhs->kind == EX_TARGET && rhs->access && rhs->access->pointee_die)
+		t = rhs->access;
+	else if (rhs->kind == EX_VAR && rhs->sym && rhs->sym != sym && rhs->sym->autocast)
+		t = rhs->sym->autocast;
+	else if (rhs->kind == EX_TARGET && rhs->access && sym->autocast)
+		sym->autocast_mixed = 1;	/* and now a value of another type */
+	if (!t)
+		return;
+	if (rhs->kind == EX_VAR && rhs->sym->autocast_mixed)
+		sym->autocast_mixed = 1;
+	if (sym->autocast && (sym->autocast->pointee_image != t->pointee_image ||
+			      sym->autocast->pointee_die != t->pointee_die))
+		sym->autocast_mixed = 1;
+	sym->autocast = t;
+}
+
+/* var->member: @cast(var, "TYPE") with the type of the pointer var was
+ * assigned (the image and the very DIE, not a name to look up again). */
+static void resolve_autocast(struct elab *el, struct expr *e)
+{
+	struct expr *var = e->args.items[0], *type;
+	struct symbol *sym;
+
+	resolve_expr(el, var, 0);
+	sym = var->sym;
+	if (!sym || !sym->autocast) {
+		sem_error(&e->loc, "'%s->': no type is known for '%s' (assign it a pointer target variable first, "
+			  "or use @cast(%s, \"TYPE\"))", var->name, var->name, var->name);
+		return;
+	}
+	if (sym->autocast_mixed) {
+		sem_error(&e->loc, "'%s->': '%s' is assigned pointers to different types (use @cast(%s, \"TYPE\"))",
+			  var->name, var->name, var->name);
+		return;
+	}
+	type = expr_new(EX_STRING, e->loc);
+	type->str = sym->autocast->pointee_name;
+	vec_push(&e->args, type);
+	e->autocast = sym->autocast;
+	e->op = "@cast";
+	e->name = "@cast";
+	try_target(el, e, 0);
+}
+
 /* Target variables need a probe point with debug information; the
  * begin, end and timer probes have none.  @defined() is how a script
  * asks: it becomes 1 or 0 here. */
 static void resolve_target(struct elab *el, struct expr *e)
 {
+	if (!strcmp(e->op, "@autocast")) {
+		resolve_autocast(el, e);
+		return;
+	}
 	if (!strcmp(e->op, "@entry") && el->entry) {
 		sem_error(&e->loc, "@entry inside @entry: the outer one is evaluated at the call already");
 		return;
@@ -616,6 +674,8 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 			e->lhs->sym->is_written = 1;
 		if (e->lhs->access)
 			check_target_write(el, e);
+		if (e->kind == EX_ASSIGN)
+			note_autocast(e);
 		break;
 	default:
 		resolve_expr(el, e->cond, 0);

@@ -206,6 +206,24 @@ static struct expr *parse_target(struct parser *ps)
 	return e;
 }
 
+/* var->member...: autocast, the member of what var points to, its type
+ * found in pass 2 from the typed pointer var was assigned. */
+static struct expr *parse_autocast(struct parser *ps, struct expr *var)
+{
+	struct expr *e;
+
+	if (!is_op(&ps->tok, "->"))
+		return var;
+	e = new_expr_at(ps, EX_TARGET, &ps->tok);
+	e->loc = var->loc;
+	e->near = var->near;
+	e->name = "@autocast";
+	e->op = "@autocast";
+	vec_push(&e->args, var);
+	parse_target_steps(ps, e);
+	return e;
+}
+
 static int is_aggregate_function(const char *name)
 {
 	static const char *const names[] = {
@@ -271,7 +289,7 @@ static struct expr *parse_primary(struct parser *ps)
 		}
 		e = new_expr_at(ps, EX_VAR, &tok);
 		e->name = tok.text;
-		return e;
+		return parse_autocast(ps, e);
 	}
 	if (tok.kind == TK_IDENT && is_aggregate_function(tok.text) && is_op(&ps->next, "(")) {
 		advance(ps);
@@ -343,6 +361,16 @@ static struct expr *parse_unary(struct parser *ps)
 
 		advance(ps);
 		e = parse_target(ps);
+		e->addr_of = 1;
+		return e;
+	}
+	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT && !is_keyword(ps->next.text) && ps->next.text[0] != '@') {
+		struct expr *e;
+
+		advance(ps);
+		e = parse_primary(ps);	/* &p->member (autocast) */
+		if (e->kind != EX_TARGET)
+			error_at(ps, &tok, "'&' takes a target variable's member, as in &$p->member or &p->member");
 		e->addr_of = 1;
 		return e;
 	}

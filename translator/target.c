@@ -802,6 +802,22 @@ static int variable_access(struct tquery *q)
 	return variable_access_from(q, &v);
 }
 
+/* What p->member follows after p = this value (autocast): the struct or
+ * union it points to, if it points to one. */
+static void note_pointee(struct tquery *q, Dwarf_Die *pointee)
+{
+	struct target_access *a = q->e->access;
+	int tag = dwarf_tag(pointee);
+	const char *name = dwarf_diename(pointee);
+
+	if (tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
+		return;
+	a->pointee_image = q->im;
+	a->pointee_die = dwarf_dieoffset(pointee);
+	a->pointee_name = xasprintf("%s %s", tag == DW_TAG_union_type ? "union" : "struct",
+				    name ? name : "<anonymous>");
+}
+
 /* The rest of a target expression, from its base value. */
 static int variable_access_from(struct tquery *q, struct tvalue *base)
 {
@@ -840,6 +856,8 @@ static int variable_access_from(struct tquery *q, struct tvalue *base)
 			goto out;
 		}
 		e->access->read = xasprintf("(int64_t)%s", v.c);
+		if (!v.is_void)
+			note_pointee(q, &v.type);
 		rc = 0;
 		goto out;
 	}
@@ -869,6 +887,12 @@ static int variable_access_from(struct tquery *q, struct tvalue *base)
 	e->access->read = read;
 	e->access->write = scalar_write(q, &v);
 	e->access->write_needs_guru = 1;
+	if (tag == DW_TAG_pointer_type) {
+		Dwarf_Die pointee;
+
+		if (dwarf_peeled_type(&v.type, &pointee) == 0)
+			note_pointee(q, &pointee);
+	}
 	rc = 0;
 out:
 	if (rc && e->access) {
@@ -1067,13 +1091,18 @@ static int cast_value(struct tquery *q, const struct probe_context *ctx, struct 
 		fail(q, &type->loc, "@cast: the type must be a string literal");
 		return -1;
 	}
-	q->im = named_image(q, ctx, e, 2);
-	if (!q->im)
-		return -1;
 	name = type->str;
 	if (!strncmp(name, "struct ", 7) || !strncmp(name, "union ", 6))
 		name = strchr(name, ' ') + 1;
-	if (dwarf_find_type(q->im, name, &v->type) != 0) {
+	if (e->autocast) {	/* p->member: the very type p was assigned a pointer to */
+		q->im = (struct dwarf_image *)e->autocast->pointee_image;
+		if (dwarf_die_at(q->im, e->autocast->pointee_die, &v->type) != 0) {
+			fail(q, &e->loc, "'%s': its type is gone from the debug information", type->str);
+			return -1;
+		}
+	} else if (!(q->im = named_image(q, ctx, e, 2))) {
+		return -1;
+	} else if (dwarf_find_type(q->im, name, &v->type) != 0) {
 		fail(q, &type->loc, "@cast: no type '%s' in the debug information", type->str);
 		return -1;
 	}
