@@ -298,6 +298,18 @@ dump_tests() {
 			pass "$name"
 		fi
 	fi
+	name="cli: --dump-functions with a tapset file whose probe has locals"
+	if selected "$name"; then
+		mkdir -p "$WORK/dump_tapset"
+		printf '%s\n' '/**' ' * sfunction dump_test - For the test' ' */' 'function dump_test() { return 1 }' \
+			'probe begin { x = 1; y = "text" }' >"$WORK/dump_tapset/dump_test.stp"
+		out=$("$STAP" -I "$WORK/dump_tapset" --dump-functions 2>&1)
+		if [ $? -eq 0 ] && grep -qx 'dump_test:long () - For the test' <<<"$out"; then
+			pass "$name"
+		else
+			fail "$name" "$(grep -v ' - ' <<<"$out" | head -20)"
+		fi
+	fi
 	name="cli: --dump-probe-aliases: every alias has a doc comment"
 	if selected "$name"; then
 		out=$("$STAP" --dump-probe-aliases 2>&1)

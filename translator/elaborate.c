@@ -1306,6 +1306,9 @@ int pass2_library(struct session *sess)
 		take_library_file(&el, lib->functions.items[i]->loc.src);
 	}
 	resolve_all_functions(&el);
+	/* The probes of the files taken are never resolved (only functions
+	 * are listed): typing their unresolved variables would crash. */
+	el.s->probes.len = 0;
 	infer_types(&el);
 	return diag_errors > errors ? -1 : 0;
 }
