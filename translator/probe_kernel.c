@@ -321,9 +321,16 @@ static void add_wheres(struct derived_probe *dp, const struct probe_context *ctx
 static void say_no_match(const struct kfunc_table *t, const struct function_query *q)
 {
 	const char *similar[5];
-	int n = kfunc_similar(t, q->pattern, similar, 5);
+	int n;
 	char list[512] = "";
 
+	if (q->file) {	/* names like the pattern elsewhere would not help */
+		diag("semantic", &q->where->arg->loc, "no match for function(\"%s\") in %s: no function '%s' in a "
+		     "source file matching '%s'", q->where->arg->str, q->module ? q->module : "the kernel", q->pattern,
+		     q->file);
+		return;
+	}
+	n = kfunc_similar(t, q->pattern, similar, 5);
 	for (int i = 0; i < n; i++) {
 		size_t len = strlen(list);
 
