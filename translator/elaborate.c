@@ -487,6 +487,16 @@ static void resolve_entry_expr(struct elab *el, struct expr *e)
 	e->access = xcalloc(1, sizeof(*e->access));
 }
 
+/* Each unit of the kernel's debug information has its own copy of a
+ * struct: the same type, by name, at another place. */
+static int same_pointee(const struct target_access *a, const struct target_access *b)
+{
+	if (a->pointee_image != b->pointee_image)
+		return 0;
+	return a->pointee_die == b->pointee_die ||
+	       (!strstr(a->pointee_name, "<anonymous>") && !strcmp(a->pointee_name, b->pointee_name));
+}
+
 /* x = $ptr, or = another variable holding one: what x->member follows
  * later (autocast).  Pointers to two types leave x without one. */
 static void note_autocast(struct expr *assign)
@@ -507,8 +517,7 @@ static void note_autocast(struct expr *assign)
 		return;
 	if (rhs->kind == EX_VAR && rhs->sym->autocast_mixed)
 		sym->autocast_mixed = 1;
-	if (sym->autocast && (sym->autocast->pointee_image != t->pointee_image ||
-			      sym->autocast->pointee_die != t->pointee_die))
+	if (sym->autocast && !same_pointee(sym->autocast, t))
 		sym->autocast_mixed = 1;
 	sym->autocast = t;
 }
