@@ -923,15 +923,9 @@ static void emit_function(struct emitter *em, struct function *f)
 	free(near);
 }
 
-static void emit_probe(struct emitter *em, struct probe *p)
+/* void NAME(c): a frame of NAME_locals (declared already) around body. */
+static void emit_handler(struct emitter *em, const char *name, const char *body)
 {
-	char *name = xasprintf("probe_%d", p->index);
-	char *where = format_loc(&p->loc);
-	char *body;
-
-	body = emit_body(em, p->body, p->cond);
-	emit_frame_struct(em, name, p->locals.items, p->locals.len, em->ntmp);
-	line(em, "/* probe %s at %s */", p->points.items[0]->text, where);
 	line(em, "static void %s(struct stp_context *c)", name);
 	line(em, "{");
 	line(em, "\tstruct %s_locals *l = stp_frame_push(c, sizeof(*l), NULL);", name);
@@ -942,6 +936,18 @@ static void emit_probe(struct emitter *em, struct probe *p)
 	emit_out_label(em);
 	line(em, "}");
 	line(em, "%s", "");
+}
+
+static void emit_probe(struct emitter *em, struct probe *p)
+{
+	char *name = xasprintf("probe_%d", p->index);
+	char *where = format_loc(&p->loc);
+	char *body;
+
+	body = emit_body(em, p->body, p->cond);
+	emit_frame_struct(em, name, p->locals.items, p->locals.len, em->ntmp);
+	line(em, "/* probe %s at %s */", p->points.items[0]->text, where);
+	emit_handler(em, name, body);
 	free(body);
 	free(where);
 	free(name);
@@ -969,16 +975,7 @@ static void emit_entry_exprs(struct emitter *em, struct derived_probe *dp)
 	body = end_frame_code(em, saved);
 	emit_frame_struct(em, name, NULL, 0, em->ntmp);
 	line(em, "/* @entry(...) of probe %s, evaluated at the call */", dp->point->text);
-	line(em, "static void %s(struct stp_context *c)", name);
-	line(em, "{");
-	line(em, "\tstruct %s_locals *l = stp_frame_push(c, sizeof(*l), NULL);", name);
-	line(em, "%s", "");
-	line(em, "\tif (!l)");
-	line(em, "\t\treturn;");
-	sb_add(&em->out, body);
-	emit_out_label(em);
-	line(em, "}");
-	line(em, "%s", "");
+	emit_handler(em, name, body);
 	free(body);
 	free(name);
 }
