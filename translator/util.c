@@ -185,6 +185,21 @@ static void show_source_line(const struct loc *loc)
 
 struct strbuf *warning_log;
 
+/* The messages reported so far: one that a tapset's code repeats for
+ * each probe an alias expanded to (the same text at the same place) is
+ * shown once, and so are the "... at" lines after it. */
+static string_vec reported;
+static int last_was_repeat;
+
+static int seen_before(const char *text)
+{
+	for (int i = 0; i < reported.len; i++)
+		if (!strcmp(reported.items[i], text))
+			return 1;
+	vec_push(&reported, xstrdup(text));
+	return 0;
+}
+
 /* "PREFIXmessage at FILE:LINE:COL", then the source line and a caret;
  * warnings are also kept in warning_log when there is one. */
 static void report(const char *prefix, const struct loc *loc, const char *fmt, va_list ap)
@@ -202,8 +217,10 @@ static void report(const char *prefix, const struct loc *loc, const char *fmt, v
 	} else {
 		sb_addc(&sb, '\n');
 	}
-	fputs(sb.buf, stderr);
-	if (warning_log && !strcmp(prefix, "WARNING: "))
+	last_was_repeat = seen_before(sb.buf);
+	if (!last_was_repeat)
+		fputs(sb.buf, stderr);
+	if (warning_log && !strcmp(prefix, "WARNING: ") && !last_was_repeat)
 		sb_add(warning_log, sb.buf);
 	free(sb.buf);
 }
@@ -233,8 +250,11 @@ void diag(const char *kind, const struct loc *loc, const char *fmt, ...)
 
 void diag_also(const struct loc *loc)
 {
-	char *where = format_loc(loc);
+	char *where;
 
+	if (last_was_repeat)
+		return;
+	where = format_loc(loc);
 	fprintf(stderr, "  ... at %s\n", where);
 	free(where);
 	show_source_line(loc);
