@@ -4,8 +4,15 @@
  * that reads the probe's registers (c->regs) and memory through these
  * accessors.  A read that faults sets the hit's error ("kernel read fault
  * at 0x..." near the operator that did it) and yields 0: the probe then
- * stops at its next check, and the kernel never sees the fault.
+ * stops at its next check, and the kernel never sees the fault.  With
+ * --skip-badvars (STP_SKIP_BADVARS) it only yields 0.
  */
+
+#ifdef STP_SKIP_BADVARS
+#define stp_read_fault(c, msg, near) do { } while (0)
+#else
+#define stp_read_fault(c, msg, near) stp_error(c, msg, near)
+#endif
 
 static __maybe_unused u64 stp_kread(struct stp_context *c, unsigned long addr, size_t size, const char *near)
 {
@@ -17,7 +24,7 @@ static __maybe_unused u64 stp_kread(struct stp_context *c, unsigned long addr, s
 		char msg[64];
 
 		snprintf(msg, sizeof(msg), "kernel read fault at 0x%016lx", addr);
-		stp_error(c, msg, near);
+		stp_read_fault(c, msg, near);
 		return 0;
 	}
 	return v;
@@ -34,7 +41,7 @@ static __maybe_unused u64 stp_uread(struct stp_context *c, unsigned long addr, s
 		char msg[64];
 
 		snprintf(msg, sizeof(msg), "user read fault at 0x%016lx", addr);
-		stp_error(c, msg, near);
+		stp_read_fault(c, msg, near);
 		return 0;
 	}
 	return v;

@@ -250,6 +250,7 @@ static void add_options(EVP_MD_CTX *ctx, struct session *s)
 	for (int i = 0; i < s->user_files.len; i++)	/* their own changes: cache.c's inputs */
 		add_string(ctx, "-d", s->user_files.items[i]);
 	add_int(ctx, "--ldd", s->ldd);
+	add_int(ctx, "--skip-badvars", s->skip_badvars);
 	if (strstr(s->script_source->text, "process"))	/* process("NAME") is found through it */
 		add_string(ctx, "$PATH", getenv("PATH") ? getenv("PATH") : "unset");
 	if (s->target_cmd) {	/* process probes without a path probe it */

@@ -577,6 +577,11 @@ static void resolve_target(struct elab *el, struct expr *e)
 		e->num = arg->kind == EX_TARGET && strcmp(arg->op, "@defined") && try_target(el, arg, 1);
 		return;
 	}
+	if (el->sess->skip_badvars && !strcmp(e->op, "$") && !e->pretty && !try_target(el, e, 1)) {
+		e->kind = EX_NUMBER;	/* --skip-badvars: what can't be found is 0 */
+		e->num = 0;
+		return;
+	}
 	try_target(el, e, 0);
 }
 

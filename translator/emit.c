@@ -1310,6 +1310,8 @@ int pass3_emit(struct session *sess)
 	emit_runtime_needs(&c, body);
 	if (sess->privilege == PRIV_STAPUSR)
 		sb_add(&c, "#define STP_MYPROC_ONLY\t/* stapusr: only the loader's own processes */\n");
+	if (sess->skip_badvars)
+		sb_add(&c, "#define STP_SKIP_BADVARS\t/* --skip-badvars: a faulting read of a $var is 0 */\n");
 	sb_add(&c, body);
 	free(head);
 	free(body);

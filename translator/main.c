@@ -53,6 +53,7 @@ static void usage(FILE *out)
 	      "                   with a program or shared library: usymname() and ubacktrace()\n"
 	      "                   know its functions and unwind its frames\n"
 	      "  --ldd            the same for the libraries the probed programs (and -d's) need\n"
+	      "  --skip-badvars   a target variable that can't be found, or read, is 0 (no error)\n"
 	      "  -G NAME=VALUE    set the script's global NAME when the module loads\n"
 	      "  -l PATTERN       list the probe points PATTERN matches (-L: with variables)\n"
 	      "  --dump-functions, --dump-probe-aliases\n"
@@ -164,7 +165,7 @@ static int parse_remote(struct session *s, const char *spec)
 
 enum {
 	OPT_REMOTE = 256, OPT_REMOTE_TIMEOUT, OPT_DUMP_FUNCTIONS, OPT_DUMP_ALIASES, OPT_MAN_PAGES,
-	OPT_PRIVILEGE, OPT_UNPRIVILEGED, OPT_POISON_CACHE, OPT_CLEAN_CACHE, OPT_LDD,
+	OPT_PRIVILEGE, OPT_UNPRIVILEGED, OPT_POISON_CACHE, OPT_CLEAN_CACHE, OPT_LDD, OPT_SKIP_BADVARS,
 };
 
 /* -G NAME=VALUE: an identifier, '=', and a value the kernel's module
@@ -251,6 +252,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		{ "poison-cache", no_argument, NULL, OPT_POISON_CACHE },
 		{ "clean-cache", no_argument, NULL, OPT_CLEAN_CACHE },
 		{ "ldd", no_argument, NULL, OPT_LDD },
+		{ "skip-badvars", no_argument, NULL, OPT_SKIP_BADVARS },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char shortopts[] = "e:p:vkm:r:o:c:x:D:R:I:G:l:L:d:uwghVbs:S:FT:";
@@ -352,6 +354,7 @@ static int parse_options(struct session *s, int argc, char **argv)
 		case OPT_POISON_CACHE: s->poison_cache = 1; break;
 		case OPT_CLEAN_CACHE: s->clean_cache = 1; break;
 		case OPT_LDD: s->ldd = 1; break;
+		case OPT_SKIP_BADVARS: s->skip_badvars = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V':
 			printf("stap (our SystemTap-compatible translator) version %s\n", STAP_VERSION);

@@ -44,6 +44,7 @@ struct session {
 	string_vec trace_modules;	/* -d MODULE */
 	string_vec user_files;		/* -d FILE of a program or library: its symbols and CFI */
 	int ldd;			/* --ldd: also those of the libraries they need */
+	int skip_badvars;		/* --skip-badvars: unresolvable or faulting $vars are 0 */
 	int poison_cache;		/* --poison-cache: build again, replacing the cached module */
 	int clean_cache;		/* --clean-cache: trim the cache to its limit now */
 
