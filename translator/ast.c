@@ -199,6 +199,9 @@ void print_expr(struct strbuf *sb, const struct expr *e)
 	case EX_NUMBER:
 		sb_printf(sb, "%lld", (long long)e->num);
 		break;
+	case EX_EMBEDDED:
+		sb_printf(sb, "%%{%s%%}", e->str);
+		break;
 	case EX_STRING:
 		sb_add_quoted(sb, e->str);
 		break;

@@ -28,6 +28,8 @@ enum expr_kind {
 	EX_IN,		/* [args] in name: whether the element exists */
 	EX_TARGET,	/* DWARF forms; op says which: "$" ($var, $$parms...),
 			 * "@cast", "@var", "@entry", "@defined", "@probewrite" */
+	EX_EMBEDDED,	/* %{ C expression %}: str (guru mode); a string
+			 * if str has the pragma comment string */
 };
 
 /* ->member or [index] after a target variable or @cast. */

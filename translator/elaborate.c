@@ -651,6 +651,9 @@ static void resolve_expr(struct elab *el, struct expr *e, int write)
 		e->sym = resolve_array(el, e, e->args.len, write);
 		note_read(e, pure_write);
 		break;
+	case EX_EMBEDDED:
+		check_guru(el, &e->loc, "embedded C");
+		break;
 	case EX_TARGET:
 		resolve_target(el, e);
 		break;

@@ -491,6 +491,8 @@ char *emit_expr(struct emitter *em, struct expr *e)
 		return xasprintf("%lldLL", (long long)e->num);
 	case EX_STRING:
 		return quoted(e->str);
+	case EX_EMBEDDED:	/* guru mode's C, as it is */
+		return xasprintf(e->type == TYPE_STRING ? "((const char *)(%s))" : "((int64_t)(%s))", e->str);
 	case EX_VAR:
 		return var_ref(e->sym);
 	case EX_CALL:

@@ -299,6 +299,12 @@ static struct expr *parse_primary(struct parser *ps)
 	}
 	if (tok.kind == TK_IDENT && (tok.text[0] == '$' || is_target_form(tok.text)))
 		return parse_target(ps);
+	if (tok.kind == TK_EMBEDDED) {	/* an embedded C expression */
+		e = new_expr_at(ps, EX_EMBEDDED, &tok);
+		e->str = tok.text;
+		advance(ps);
+		return e;
+	}
 	if (tok.kind == TK_IDENT && tok.text[0] == '@')
 		error_at(ps, &tok, "unknown operator or macro '%s'", tok.text);
 	{

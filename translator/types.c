@@ -202,6 +202,7 @@ static enum type infer(struct elab *el, struct expr *e)
 	switch (e->kind) {
 	case EX_NUMBER: t = TYPE_LONG; break;
 	case EX_STRING: t = TYPE_STRING; break;
+	case EX_EMBEDDED: t = strstr(e->str, "/* string */") ? TYPE_STRING : TYPE_LONG; break;
 	case EX_VAR: t = e->sym ? e->sym->type : TYPE_UNKNOWN; break;
 	case EX_INDEX:
 		infer_keys(el, e);
