@@ -130,6 +130,18 @@ static void infer_keys(struct elab *el, struct expr *e)
 	}
 }
 
+/* printf("%s", 1): said in the format's terms (the final round). */
+static int format_mismatch(struct elab *el, struct expr *call, int i, enum type want)
+{
+	enum type have = infer(el, call->args.items[i]);
+
+	if (!el->report || (have != TYPE_LONG && have != TYPE_STRING) || have == want)
+		return 0;
+	sem_error(&call->args.items[i]->loc, "%s's argument %d is a %s, but its format has a %s conversion there",
+		  call->name, i, have == TYPE_LONG ? "number" : "string", want == TYPE_LONG ? "number" : "string");
+	return 1;
+}
+
 static enum type infer_call(struct elab *el, struct expr *e)
 {
 	if (e->func) {
@@ -160,6 +172,8 @@ static enum type infer_call(struct elab *el, struct expr *e)
 			want = format_types[i - 1];
 		if (i > 0 && want == TYPE_STATS)	/* @hist_linear's bounds, @variance's shift */
 			want = TYPE_LONG;
+		if (i > 0 && i <= nformat && format_mismatch(el, e, i, want))
+			continue;
 		expect(el, e->args.items[i], want);
 	}
 	if (el->report && (e->builtin->id == BI_PRINTF || e->builtin->id == BI_SPRINTF) && diag_errors == errors)
