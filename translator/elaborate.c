@@ -522,6 +522,43 @@ static void note_autocast(struct expr *assign)
 	sym->autocast = t;
 }
 
+/* The kernel type an embedded C function's value points to, as a pragma
+ * comment in its code says ("returns: struct task_struct *"), or NULL. */
+static char *returned_type(const struct function *f)
+{
+	const char *at = f && f->embedded ? strstr(f->embedded, "/* returns: ") : NULL;
+	const char *end = at ? strstr(at, " */") : NULL;
+
+	if (!end)
+		return NULL;
+	at += strlen("/* returns: ");
+	while (end > at && (end[-1] == '*' || end[-1] == ' '))
+		end--;
+	return xstrndup(at, (size_t)(end - at));
+}
+
+/* call()->member: @cast(call(), "TYPE") with the type the function says
+ * it returns a pointer to (tapset functions such as task_current()). */
+static void resolve_call_autocast(struct elab *el, struct expr *e)
+{
+	struct expr *call = e->args.items[0], *type;
+	char *name;
+
+	resolve_expr(el, call, 0);
+	name = returned_type(call->func);
+	if (!name) {
+		sem_error(&e->loc, "'%s()->': what '%s' returns has no known type (use @cast(%s(...), \"TYPE\"))",
+			  call->name, call->name, call->name);
+		return;
+	}
+	type = expr_new(EX_STRING, e->loc);
+	type->str = name;
+	vec_push(&e->args, type);
+	e->op = "@cast";
+	e->name = "@cast";
+	try_target(el, e, 0);
+}
+
 /* var->member: @cast(var, "TYPE") with the type of the pointer var was
  * assigned (the image and the very DIE, not a name to look up again). */
 static void resolve_autocast(struct elab *el, struct expr *e)
@@ -529,6 +566,10 @@ static void resolve_autocast(struct elab *el, struct expr *e)
 	struct expr *var = e->args.items[0], *type;
 	struct symbol *sym;
 
+	if (var->kind == EX_CALL) {
+		resolve_call_autocast(el, e);
+		return;
+	}
 	resolve_expr(el, var, 0);
 	sym = var->sym;
 	if (!sym || !sym->autocast) {

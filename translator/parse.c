@@ -206,8 +206,9 @@ static struct expr *parse_target(struct parser *ps)
 	return e;
 }
 
-/* var->member...: autocast, the member of what var points to, its type
- * found in pass 2 from the typed pointer var was assigned. */
+/* var->member... or call()->member...: autocast, the member of what the
+ * value points to, its type found in pass 2 from the typed pointer var
+ * was assigned, or what the function says it returns. */
 static struct expr *parse_autocast(struct parser *ps, struct expr *var)
 {
 	struct expr *e;
@@ -278,7 +279,7 @@ static struct expr *parse_primary(struct parser *ps)
 		if (is_op(&ps->tok, "(")) {
 			e = new_expr_at(ps, EX_CALL, &tok);
 			e->name = tok.text;
-			return parse_call_args(ps, e);
+			return parse_autocast(ps, parse_call_args(ps, e));
 		}
 		if (is_op(&ps->tok, "[")) {
 			e = new_expr_at(ps, EX_INDEX, &tok);
