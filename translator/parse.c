@@ -371,6 +371,17 @@ static struct expr *parse_unary(struct parser *ps)
 		e->addr_of = 1;
 		return e;
 	}
+	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT && !strcmp(ps->next.text, "@entry")) {
+		struct expr *e, *arg;
+
+		advance(ps);
+		e = parse_target(ps);	/* &@entry($p->m) is @entry(&$p->m) */
+		arg = e->args.items[0];
+		if (arg->kind != EX_TARGET || strcmp(arg->op, "$"))
+			error_at(ps, &tok, "'&@entry(...)' takes a target variable's member, as in &@entry($p->member)");
+		arg->addr_of = 1;
+		return e;
+	}
 	if (is_op(&tok, "&") && ps->next.kind == TK_IDENT && !is_keyword(ps->next.text) && ps->next.text[0] != '@') {
 		struct expr *e;
 
