@@ -142,10 +142,12 @@ static int stp_kprobe_register(struct stp_probe *p)
 		stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
 		return 0;
 	}
-	snprintf(msg, sizeof(msg), "cannot register probe %s at %s: %s (%d)", p->pp, p->location,
-		 stp_kprobe_reason(first_rc), first_rc);
-	stp_ctl_send(STP_MSG_ERROR, msg, strlen(msg));
-	return first_rc;
+	/* As SystemTap: the script runs without it (a function an older
+	 * kernel had, say), and says so. */
+	snprintf(msg, sizeof(msg), "cannot register probe %s at %s: %s (%d); the script runs without it", p->pp,
+		 p->location, stp_kprobe_reason(first_rc), first_rc);
+	stp_ctl_send(STP_MSG_WARNING, msg, strlen(msg));
+	return 0;
 }
 
 static void stp_kprobe_unregister_one(struct stp_probe *p, struct stp_kprobe *k)

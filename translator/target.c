@@ -567,7 +567,8 @@ static void set_pretty_access(struct expr *e, struct strbuf *code)
 {
 	e->access = xcalloc(1, sizeof(*e->access));
 	e->access->type = TYPE_STRING;
-	e->access->read = xasprintf("({ char *stp_b = %%T; stp_b[0] = '\\0'; %sstp_b; })", code->buf);
+	e->access->read = xasprintf("({ char *stp_b = %%T; stp_b[0] = '\\0'; %sstp_b; })",
+				    code->buf ? code->buf : "");	/* $$parms of a function without any */
 	e->type = TYPE_STRING;
 }
 
