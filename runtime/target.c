@@ -47,13 +47,35 @@ static __maybe_unused u64 stp_uread(struct stp_context *c, unsigned long addr, s
 	return v;
 }
 
+/*
+ * Stores the low size bytes of v at addr, a fault (read-only or unmapped
+ * memory) only a false return.  copy_to_kernel_nofault() would do, but
+ * the kernel doesn't export it; this is what it does, one scalar.
+ */
+static __maybe_unused bool stp_kernel_store(unsigned long addr, size_t size, u64 v)
+{
+	pagefault_disable();
+	switch (size) {
+	case 1: __put_kernel_nofault((u8 *)addr, (u8 *)&v, u8, fault); break;
+	case 2: __put_kernel_nofault((u16 *)addr, (u16 *)&v, u16, fault); break;
+	case 4: __put_kernel_nofault((u32 *)addr, (u32 *)&v, u32, fault); break;
+	case 8: __put_kernel_nofault((u64 *)addr, &v, u64, fault); break;
+	default: goto fault;
+	}
+	pagefault_enable();
+	return true;
+fault:
+	pagefault_enable();
+	return false;
+}
+
 /* Guru mode only: the translator refuses writes without -g. */
 static __maybe_unused void stp_kwrite(struct stp_context *c, unsigned long addr, size_t size, u64 v,
 				      const char *near)
 {
 	if (unlikely(c->error))
 		return;
-	if (copy_to_kernel_nofault((void *)addr, &v, size)) {
+	if (!stp_kernel_store(addr, size, v)) {
 		char msg[64];
 
 		snprintf(msg, sizeof(msg), "kernel write fault at 0x%016lx", addr);
@@ -164,3 +186,37 @@ static __maybe_unused void stp_pretty_ustring(char *buf, unsigned long addr, siz
 {
 	stp_pretty_quoted(buf, addr, max, true);
 }
+
+/*
+ * SystemTap's names for fault-safe access, for embedded C written for it:
+ * kread(ptr) and kwrite(ptr, value) on a scalar; a fault sets the hit's
+ * error and jumps to the function's CATCH_DEREF_FAULT(), after which it
+ * goes on (and its caller sees the error).
+ */
+static __maybe_unused void stp_deref_fault(struct stp_context *c, const char *what, const void *addr)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "kernel %s fault at 0x%016lx", what, (unsigned long)addr);
+	stp_error(c, msg, NULL);
+}
+
+#define kread(ptr) ({								\
+	u64 stp_kread_v = 0;							\
+	BUILD_BUG_ON(sizeof(*(ptr)) > sizeof(u64));				\
+	if (copy_from_kernel_nofault(&stp_kread_v, (ptr), sizeof(*(ptr)))) {	\
+		stp_deref_fault(CONTEXT, "read", (ptr));			\
+		goto deref_fault;						\
+	}									\
+	(__typeof__(*(ptr)))stp_kread_v;					\
+})
+
+#define kwrite(ptr, value) do {							\
+	BUILD_BUG_ON(sizeof(*(ptr)) > sizeof(u64));				\
+	if (!stp_kernel_store((unsigned long)(ptr), sizeof(*(ptr)), (u64)(value))) { \
+		stp_deref_fault(CONTEXT, "write", (ptr));			\
+		goto deref_fault;						\
+	}									\
+} while (0)
+
+#define CATCH_DEREF_FAULT() if (0) { deref_fault: __maybe_unused; }

@@ -327,7 +327,8 @@ static int has_wildcard(const struct expr *e)
 static int is_lvalue(const struct expr *e)
 {
 	return e->kind == EX_VAR || (e->kind == EX_INDEX && !has_wildcard(e)) ||
-	       (e->kind == EX_TARGET && e->op[0] == '$');	/* pass 2 says which are writable */
+	       (e->kind == EX_TARGET && (e->op[0] == '$' || !strcmp(e->op, "@cast") || !strcmp(e->op, "@var") ||
+					 !strcmp(e->op, "@autocast")));	/* pass 2 says which are writable */
 }
 
 static struct expr *parse_postfix(struct parser *ps)
