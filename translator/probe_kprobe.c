@@ -157,8 +157,7 @@ void emit_kprobe_fields(struct strbuf *sb, const struct derived_probe *dp)
  * syscall.*.return aliases are such probes).  Guru mode may change it. */
 static int kprobe_target(struct derived_probe *dp, struct expr *e, const struct probe_context *ctx, int quiet)
 {
-	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !ctx->at_entry &&
-	    !e->steps.len && !e->pretty && !e->addr_of) {
+	if (is_plain_return(dp, e, ctx)) {
 		e->access = xcalloc(1, sizeof(*e->access));
 		e->access->type = TYPE_LONG;
 		e->access->read = xstrdup("(int64_t)c->regs->ax");

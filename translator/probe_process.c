@@ -687,8 +687,7 @@ static int resolve_process_target(struct derived_probe *dp, struct expr *e, cons
 			return dwarf_resolve_target_pc(ctx, file, dp->link_address, e, quiet);
 		return dwarf_resolve_target_at(ctx, file, dp->symbols.items[0], probe_offset(ctx, file, dp), e, quiet);
 	}
-	if (!strcmp(e->op, "$") && !strcmp(e->name, "$return") && dp->is_return && !e->steps.len && !e->pretty &&
-	    !e->addr_of) {
+	if (is_plain_return(dp, e, ctx)) {
 		free(why);
 		set_access(e, TYPE_LONG, xstrdup("(int64_t)c->regs->ax"));
 		return 1;

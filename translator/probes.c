@@ -145,6 +145,12 @@ void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp)
 		sb_printf(sb, ", .entry_handler = dp_%d_entry, .entry_size = %s", dp->index, dp->entry_size);
 }
 
+int is_plain_return(const struct derived_probe *dp, const struct expr *e, const struct probe_context *ctx)
+{
+	return dp->is_return && !ctx->at_entry && !strcmp(e->op, "$") && !strcmp(e->name, "$return") &&
+	       !e->steps.len && !e->pretty && !e->addr_of;
+}
+
 int resolve_probe_point(struct probe_point *pp, struct derived_probe *dp, const struct probe_context *ctx)
 {
 	for (int i = 0; i < n_providers; i++) {

@@ -128,6 +128,9 @@ void emit_entry_saves(struct strbuf *sb, const struct derived_probe *dp);
  * (its access->read), and dp->entry_size. */
 void layout_entry_exprs(struct derived_probe *dp);
 void emit_entry_fields(struct strbuf *sb, const struct derived_probe *dp);
+/* Whether e is a plain $return a .return probe without debug information
+ * can read from rax (not in an @entry expression: no return yet). */
+int is_plain_return(const struct derived_probe *dp, const struct expr *e, const struct probe_context *ctx);
 
 /* For -l/-L (probe_tracepoint.c): kernel.trace("SYSTEM:NAME") for the
  * tracepoint name of release's kernel, with " $arg:type" each if asked. */
